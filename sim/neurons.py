@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["NeuronParams", "integrate", "simulate_if", "simulate_lif"]
+__all__ = ["NeuronParams", "integrate", "integrate_subthreshold", "simulate_if", "simulate_lif"]
 
 METHODS = ("exact", "euler")
 RESETS = ("value", "subtract")
@@ -77,7 +77,9 @@ class NeuronParams:
             if not math.isfinite(getattr(self, name)):
                 raise ValueError(f"{name} must be finite, got {getattr(self, name)!r}")
         if self.v_th <= self.v_reset:
-            raise ValueError(f"v_th must exceed v_reset, got v_th={self.v_th}, v_reset={self.v_reset}")
+            raise ValueError(
+                f"v_th must exceed v_reset, got v_th={self.v_th}, v_reset={self.v_reset}"
+            )
         if self.refractory < 0:
             raise ValueError(f"refractory must be >= 0, got {self.refractory!r}")
         if self.method not in METHODS:
@@ -140,12 +142,20 @@ def integrate(
     ([0, 1, 0, 1], [0.6, 0.2, 0.8, 0.4])
     """
     current = _check_current(current)
-    units = current.shape[1:]
-    v = np.full(units, params.v_reset, dtype=np.float64)
     if v0 is not None:
         v0 = np.asarray(v0, dtype=np.float64)
         if not np.all(np.isfinite(v0)):
             raise ValueError("v0 contains non-finite values")
+    return run_unchecked(current, params, v0, record_v)
+
+
+def run_unchecked(
+    current: np.ndarray, params: NeuronParams, v0: np.ndarray | None = None, record_v: bool = True
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """`integrate` without input validation, for callers that validated once (hot path)."""
+    units = current.shape[1:]
+    v = np.full(units, params.v_reset, dtype=np.float64)
+    if v0 is not None:
         v[...] = np.broadcast_to(v0, units)
     spikes = np.empty(current.shape, dtype=bool)
     trace = np.empty(current.shape, dtype=np.float64) if record_v else None
@@ -178,6 +188,27 @@ def integrate(
         if trace is not None:
             trace[t] = v
     return spikes, trace
+
+
+def integrate_subthreshold(current: np.ndarray, params: NeuronParams) -> np.ndarray:
+    """Membrane trace (steps, *units) of non-spiking units (no threshold), from ``v_reset``.
+
+    Used for membrane readouts; the update is the same linear step as in `integrate`.
+
+    Examples
+    --------
+    >>> p = NeuronParams(tau=1.0, dt=1.0, leak=False)
+    >>> integrate_subthreshold(np.full((3, 1), 2.0), p)[:, 0].tolist()
+    [2.0, 4.0, 6.0]
+    """
+    current = _check_current(current)
+    trace = np.empty_like(current)
+    v = np.full(current.shape[1:], params.v_reset, dtype=np.float64)
+    decay, gain = params.decay, params.dt / params.tau
+    for t in range(current.shape[0]):
+        v = current[t] + (v - current[t]) * decay if params.leak else v + gain * current[t]
+        trace[t] = v
+    return trace
 
 
 def simulate_lif(

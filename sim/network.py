@@ -1,0 +1,235 @@
+"""Feedforward spiking network of dense layers, in spiking or rate mode.
+
+Layer ``l`` holds ``W_l`` of shape (n_out, n_in + 1); the last column is the bias, so the
+learning rules' ``xbar`` (presynaptic rate with a constant 1 appended) multiplies it directly.
+
+Spiking mode simulates ``steps`` time steps per presentation, layer by layer: all steps of a
+layer's input current come from one GEMM ``(steps * batch, n_in) @ W.T`` (spikes cross a layer
+within the same step, no delays), then the neurons integrate over time vectorised over
+(batch, units). Rate mode replaces the simulation by the transfer function of `sim.transfer`
+using the same weights. Learning-rule hooks: a perturbation current per layer (held over the
+presentation, shape (batch, n), or fresh per step, shape (steps, batch, n)); per-layer
+presynaptic rates and mean currents in every `Pass`; the per-step activity on request; and the
+input drive is encoded once by `Network.encode` so two passes can share the same input spikes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+import numpy as np
+
+from .encoders import ENCODERS, encode
+from .neurons import NeuronParams, integrate_subthreshold, run_unchecked
+from .transfer import check_rate_mode, rate
+
+__all__ = ["MODES", "READOUTS", "Network", "Pass"]
+
+MODES = ("spiking", "rate")
+READOUTS = ("rate", "count", "membrane")
+
+DEFAULT_NEURON = NeuronParams(tau=1.0, dt=1.0, v_th=1.0, v_reset=0.0, reset="subtract", leak=False)
+
+
+@dataclass
+class Pass:
+    """What one forward pass exposes to learning rules.
+
+    Attributes
+    ----------
+    output : ndarray (batch, n_out)
+        The readout.
+    pre_rates : list of ndarray (batch, n_in_l)
+        Time-averaged presynaptic activity of every layer (layer 0: the input drive).
+    currents : list of ndarray (batch, n_l)
+        Time-averaged input current of every layer, perturbation included.
+    pre_steps, step_currents, spikes, membrane : lists of ndarray (steps, batch, n)
+        Per-step presynaptic activity, input currents, output spikes and membrane potential
+        (after reset) of every layer; filled only by ``record=True`` in spiking mode.
+    """
+
+    output: np.ndarray
+    pre_rates: list[np.ndarray]
+    currents: list[np.ndarray]
+    pre_steps: list[np.ndarray] = field(default_factory=list)
+    step_currents: list[np.ndarray] = field(default_factory=list)
+    spikes: list[np.ndarray] = field(default_factory=list)
+    membrane: list[np.ndarray] = field(default_factory=list)
+
+
+@dataclass
+class Network:
+    """A stack of dense layers of integrate-and-fire neurons.
+
+    Parameters
+    ----------
+    weights : list of ndarray
+        ``W_l`` of shape (n_l, n_{l-1} + 1), bias in the last column.
+    neuron : NeuronParams
+        Neuron parameters shared by all layers (default: IF, ``dt = tau``, reset by
+        subtraction, whose rate transfer is the clipped ReLU ``clip(I, 0, 1)``).
+    steps : int
+        Time steps per presentation (spiking mode).
+    mode : {"spiking", "rate"}
+    readout : {"rate", "count", "membrane"}
+        Output spike rate (spikes per step), spike count, or time-averaged membrane potential
+        of non-spiking output units (rate mode: its exact value for a constant current).
+    encoder : {"current", "bernoulli", "poisson"}
+        Input encoding used by `encode` (see `sim.encoders`).
+
+    Examples
+    --------
+    >>> net = Network.init([4, 8, 3], np.random.default_rng(0), steps=10)
+    >>> x = np.full((2, 4), 0.5)
+    >>> net.forward(net.encode(x)).output.shape
+    (2, 3)
+    """
+
+    weights: list[np.ndarray]
+    neuron: NeuronParams = DEFAULT_NEURON
+    steps: int = 20
+    mode: str = "spiking"
+    readout: str = "rate"
+    encoder: str = "current"
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
+        if self.readout not in READOUTS:
+            raise ValueError(f"readout must be one of {READOUTS}, got {self.readout!r}")
+        if self.encoder not in ENCODERS:
+            raise ValueError(f"encoder must be one of {ENCODERS}, got {self.encoder!r}")
+        if not (isinstance(self.steps, int | np.integer) and self.steps >= 1):
+            raise ValueError(f"steps must be an integer >= 1, got {self.steps!r}")
+        if not self.weights:
+            raise ValueError("weights must hold at least one layer")
+        if self.mode == "rate":
+            check_rate_mode(self.neuron)
+        self.weights = [np.ascontiguousarray(w, dtype=np.float64) for w in self.weights]
+        for l, w in enumerate(self.weights):
+            if w.ndim != 2 or w.shape[1] < 2:
+                raise ValueError(f"weights[{l}] must have shape (n_out, n_in + 1), got {w.shape}")
+            if l and w.shape[1] != self.weights[l - 1].shape[0] + 1:
+                raise ValueError(
+                    f"weights[{l}] expects {w.shape[1] - 1} inputs but layer {l - 1} has "
+                    f"{self.weights[l - 1].shape[0]} units"
+                )
+
+    @classmethod
+    def init(
+        cls, sizes: list[int], rng: np.random.Generator, *, gain: float = 1.0, **kwargs
+    ) -> Network:
+        """Network with layer sizes ``sizes`` (input first) and uniform random weights.
+
+        Weights and biases are drawn from ``U(-gain/sqrt(n_in), gain/sqrt(n_in))``.
+        """
+        sizes = [int(n) for n in sizes]
+        if len(sizes) < 2 or min(sizes) < 1:
+            raise ValueError(f"sizes needs >= 2 positive layer sizes, got {sizes}")
+        if not gain > 0:
+            raise ValueError(f"gain must be > 0, got {gain!r}")
+        weights = [
+            rng.uniform(-1.0, 1.0, (n_out, n_in + 1)) * (gain / np.sqrt(n_in))
+            for n_in, n_out in pairwise(sizes)
+        ]
+        return cls(weights, **kwargs)
+
+    @property
+    def depth(self) -> int:
+        """Number of weight layers."""
+        return len(self.weights)
+
+    @property
+    def sizes(self) -> list[int]:
+        """Layer sizes, input first."""
+        return [self.weights[0].shape[1] - 1] + [w.shape[0] for w in self.weights]
+
+    def encode(self, x: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+        """Input drive for `forward`: intensities in rate mode, encoded input in spiking mode."""
+        if np.shape(x)[-1:] != (self.sizes[0],):
+            raise ValueError(f"inputs must have {self.sizes[0]} features, got shape {np.shape(x)}")
+        if self.mode == "rate":
+            return encode(x, "current", self.steps, None)
+        return encode(x, self.encoder, self.steps, rng)
+
+    def forward(
+        self,
+        drive: np.ndarray,
+        perturbation: list[np.ndarray | None] | None = None,
+        *,
+        record: bool = False,
+    ) -> Pass:
+        """Run one presentation of the encoded input ``drive`` (from `encode`).
+
+        ``perturbation[l]`` is added to layer ``l``'s input current: shape (batch, n_l) is
+        held over the presentation, (steps, batch, n_l) is fresh per step (spiking mode only).
+        """
+        self._check_perturbation(drive, perturbation)
+        if self.mode == "rate":
+            return self._forward_rate(drive, perturbation)
+        return self._forward_spiking(drive, perturbation, record)
+
+    def _check_perturbation(self, drive: np.ndarray, perturbation) -> None:
+        if perturbation is None:
+            return
+        if len(perturbation) != self.depth:
+            raise ValueError(
+                f"perturbation needs one entry per layer ({self.depth}), got {len(perturbation)}"
+            )
+        batch = drive.shape[-2]
+        for l, xi in enumerate(perturbation):
+            if xi is None:
+                continue
+            held = (batch, self.weights[l].shape[0])
+            allowed = [held] if self.mode == "rate" else [held, (self.steps, *held)]
+            if xi.shape not in allowed:
+                raise ValueError(f"perturbation[{l}] must have shape in {allowed}, got {xi.shape}")
+
+    def _membrane_response(self) -> tuple[float, float]:
+        """(offset, gain): time-averaged subthreshold membrane is offset + gain * current."""
+        probe = np.broadcast_to([0.0, 1.0], (self.steps, 2))
+        offset, at_one = integrate_subthreshold(probe, self.neuron).mean(axis=0)
+        return float(offset), float(at_one - offset)
+
+    def _forward_rate(self, x: np.ndarray, perturbation) -> Pass:
+        pre_rates, currents = [], []
+        for l, w in enumerate(self.weights):
+            pre_rates.append(x)
+            current = x @ w[:, :-1].T + w[:, -1]
+            if perturbation is not None and perturbation[l] is not None:
+                current = current + perturbation[l]
+            currents.append(current)
+            if l == self.depth - 1 and self.readout == "membrane":
+                offset, gain = self._membrane_response()
+                out = offset + gain * current
+                return Pass(out, pre_rates, currents)
+            x = rate(current, self.neuron)
+        return Pass(x * self.steps if self.readout == "count" else x, pre_rates, currents)
+
+    def _forward_spiking(self, x: np.ndarray, perturbation, record: bool) -> Pass:
+        result = Pass(None, [], [])  # type: ignore[arg-type]
+        for l, w in enumerate(self.weights):
+            result.pre_rates.append(x if x.ndim == 2 else x.mean(axis=0))
+            current = (x.reshape(-1, x.shape[-1]) @ w[:, :-1].T).reshape(*x.shape[:-1], -1)
+            current += w[:, -1]
+            if perturbation is not None and perturbation[l] is not None:
+                current = current + perturbation[l]
+            steps_current = np.broadcast_to(current, (self.steps, *current.shape[-2:]))
+            result.currents.append(current if current.ndim == 2 else current.mean(axis=0))
+            if record:
+                result.pre_steps.append(np.broadcast_to(x, (self.steps, *x.shape[-2:])))
+                result.step_currents.append(steps_current)
+            if l == self.depth - 1 and self.readout == "membrane":
+                trace = integrate_subthreshold(steps_current, self.neuron)
+                if record:
+                    result.membrane.append(trace)
+                result.output = trace.mean(axis=0)
+                return result
+            spikes, v = run_unchecked(steps_current, self.neuron, record_v=record)
+            x = spikes.astype(np.float64)
+            if record:
+                result.spikes.append(x)
+                result.membrane.append(v)
+        result.output = x.sum(axis=0) if self.readout == "count" else x.mean(axis=0)
+        return result
