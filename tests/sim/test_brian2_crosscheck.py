@@ -3,9 +3,8 @@
 import numpy as np
 import pytest
 
+from sim.brian2_reference import brian2_run
 from sim.neurons import simulate_if, simulate_lif
-
-from .brian2_reference import brian2_run
 
 PARAMETER_SETS = [
     # tau, dt, v_th, v_reset, refractory, method, reset
