@@ -1,9 +1,9 @@
 """Brian2 (numpy target) reference runs of the neuron model in `sim.neurons`.
 
 Used by the cross-check tests, the simulator benchmark and figure F9. Brian2 comes with the
-``dev`` extra and is imported only when a reference run is asked for. The model is built exactly as a
-Brian2 user would write it; the per-step input comes from a ``TimedArray`` copied into the
-parameter ``I`` at the start of every step, so ``I`` is constant within a step as in `sim`.
+``dev`` extra and is imported only when a reference run is asked for. The model is built
+exactly as a Brian2 user would write it; the per-step input comes from a ``TimedArray`` copied
+into the parameter ``I`` at the start of every step, so ``I`` is constant within a step.
 """
 
 from __future__ import annotations
