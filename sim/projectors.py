@@ -1,0 +1,188 @@
+"""Input-side projectors of LOCO: subspace tracking, cluster bank, OWM and their combination.
+
+LOCO constrains each layer's update ``G`` (n_out x d, d = inputs + bias) from the right:
+``G -> G P``. As in the authors' procedure, ``P`` is the orthogonal projector onto
+``span(P_owm V)`` where
+
+* ``V = [mu, u_1 .. u_k]``: the mean input direction and the top-k principal directions of the
+  layer's recent (centred) inputs, tracked incrementally by `SubspaceTracker` (an exponentially
+  forgetting incremental SVD: a QR of a d x (k + B) matrix per batch, never a size-d
+  eigendecomposition);
+* ``P_owm = I - A (A^T A + alpha I)^{-1} A^T``: orthogonal-weight-modification projector away
+  from the protected directions ``A`` (cluster centres of *other* clusters from `ClusterBank`,
+  plus directions of finished tasks), applied in its low-rank form;
+* directions that lose more than ``1 - drop_tol`` of their norm to ``P_owm`` are dropped, as
+  in the authors' Gram-Schmidt.
+
+Applying ``P = U U^T`` (U orthonormal, d x r) costs O(n_out d r) and never forms a d x d matrix.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "ClusterBank",
+    "SubspaceTracker",
+    "allowed_basis",
+    "owm_apply",
+    "owm_projector",
+    "owm_recursive",
+]
+
+
+def owm_projector(A: np.ndarray, alpha: float) -> np.ndarray:
+    """Closed-form OWM projector ``I - A (A^T A + alpha I)^{-1} A^T`` (d x d; for analysis).
+
+    Examples
+    --------
+    >>> P = owm_projector(np.array([[1.0], [0.0]]), alpha=0.0)
+    >>> P.tolist()
+    [[0.0, 0.0], [0.0, 1.0]]
+    """
+    A = np.atleast_2d(np.asarray(A, dtype=np.float64))
+    gram = A.T @ A + alpha * np.eye(A.shape[1])
+    return np.eye(A.shape[0]) - A @ np.linalg.solve(gram, A.T)
+
+
+def owm_recursive(A: np.ndarray, alpha: float) -> np.ndarray:
+    """OWM projector by the recursion ``k = P r; P <- P - k k^T / (alpha + r^T k)``.
+
+    Starting from ``P = I`` the recursion over the columns r of ``A`` equals
+    ``alpha (A A^T + alpha I)^{-1}`` (alpha > 0), i.e. the closed form `owm_projector`.
+    """
+    if not alpha > 0:
+        raise ValueError(f"alpha must be > 0 for the recursion, got {alpha!r}")
+    A = np.atleast_2d(np.asarray(A, dtype=np.float64))
+    P = np.eye(A.shape[0])
+    for r in A.T:
+        k = P @ r
+        P -= np.outer(k, k) / (alpha + r @ k)
+    return P
+
+
+def owm_apply(G: np.ndarray, A: np.ndarray, alpha: float) -> np.ndarray:
+    """``G @ P_owm(A, alpha)`` in low-rank form, O(n d m) for m protected directions."""
+    if A.shape[1] == 0:
+        return G
+    gram = A.T @ A + alpha * np.eye(A.shape[1])
+    return G - np.linalg.solve(gram, (G @ A).T).T @ A.T
+
+
+def allowed_basis(V: np.ndarray, A: np.ndarray, alpha: float, drop_tol: float = 0.1) -> np.ndarray:
+    """Orthonormal basis of ``span(P_owm V)``, dropping columns reduced below ``drop_tol``.
+
+    Column i of ``P_owm V`` is kept when its Gram-Schmidt residual (``|R_ii|`` of a QR) keeps at
+    least ``drop_tol`` of its norm, exactly as the authors' Gram-Schmidt does.
+    """
+    W = owm_apply(V.T, A, alpha).T
+    if W.shape[1] == 0:
+        return W
+    Q, R = np.linalg.qr(W)
+    norms = np.linalg.norm(W, axis=0)
+    keep = np.abs(np.diag(R)) >= drop_tol * np.maximum(norms, np.finfo(float).tiny)
+    keep &= norms > 0
+    return Q[:, keep]
+
+
+class SubspaceTracker:
+    """Exponentially forgetting incremental SVD of a stream of input batches.
+
+    Tracks the mean ``mu`` and the top principal directions of the within-batch centred inputs.
+    With ``forget=0`` it returns exactly the current batch's PCA.
+
+    Parameters
+    ----------
+    k : int
+        Maximal number of principal directions kept.
+    forget : float in [0, 1)
+        Weight of the past per batch (its energy is multiplied by ``forget``).
+    energy : float in (0, 1], optional
+        Keep the fewest directions explaining this fraction of the tracked energy (<= k).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(50, 2)) @ np.array([[3.0, 0, 0], [0, 1.0, 0]])
+    >>> t = SubspaceTracker(k=2, forget=0.0)
+    >>> t.update(X)
+    >>> t.basis.shape, bool(np.abs(t.basis[2]).max() < 1e-12)  # the unused axis is excluded
+    ((3, 2), True)
+    """
+
+    def __init__(self, k: int, forget: float = 0.9, energy: float | None = None) -> None:
+        if int(k) < 1:
+            raise ValueError(f"k must be >= 1, got {k!r}")
+        if not 0.0 <= forget < 1.0:
+            raise ValueError(f"forget must be in [0, 1), got {forget!r}")
+        if energy is not None and not 0.0 < energy <= 1.0:
+            raise ValueError(f"energy must be in (0, 1], got {energy!r}")
+        self.k, self.forget, self.energy = int(k), float(forget), energy
+        self.mean: np.ndarray | None = None
+        self.basis: np.ndarray | None = None
+        self.singular_values: np.ndarray | None = None
+
+    def update(self, X: np.ndarray) -> None:
+        """Fold in a batch ``X`` (B x d)."""
+        batch_mean = X.mean(axis=0)
+        centred = (X - batch_mean).T / np.sqrt(X.shape[0])
+        if self.mean is None or self.forget == 0.0:
+            self.mean, stacked = batch_mean, centred
+        else:
+            self.mean = self.forget * self.mean + (1.0 - self.forget) * batch_mean
+            past = self.basis * (np.sqrt(self.forget) * self.singular_values)
+            stacked = np.hstack([past, centred])
+        Q, R = np.linalg.qr(stacked)
+        u, s, _ = np.linalg.svd(R)
+        r = min(self.k, int(np.sum(s > s[0] * 1e-12)) if s.size and s[0] > 0 else 0)
+        if self.energy is not None and r:
+            share = np.cumsum(s[:r] ** 2) / np.sum(s**2)
+            r = min(r, int(np.searchsorted(share, self.energy - 1e-12)) + 1)
+        self.basis, self.singular_values = Q @ u[:, :r], s[:r]
+
+    def directions(self) -> np.ndarray:
+        """``V = [mu, u_1 .. u_r]`` (d x (r + 1)); the mean first, as the authors order them."""
+        return np.column_stack([self.mean, self.basis])
+
+
+class ClusterBank:
+    """Online clustering of normalised batch-mean input directions.
+
+    A batch's direction joins the nearest centre (cosine) unless it is farther than
+    ``new_cluster_cos`` from all centres and fewer than ``n_clusters`` exist, in which case it
+    starts a new cluster. Centres are running means (renormalised) with memory ``memory``.
+    """
+
+    def __init__(self, n_clusters: int = 10, new_cluster_cos: float = 0.95, memory: int = 100):
+        if int(n_clusters) < 1:
+            raise ValueError(f"n_clusters must be >= 1, got {n_clusters!r}")
+        if not -1.0 <= new_cluster_cos <= 1.0:
+            raise ValueError(f"new_cluster_cos must be in [-1, 1], got {new_cluster_cos!r}")
+        self.n_clusters, self.new_cluster_cos, self.memory = (
+            int(n_clusters),
+            new_cluster_cos,
+            memory,
+        )
+        self.centres = np.zeros((0, 0))
+        self.counts = np.zeros(0, dtype=np.int64)
+
+    def assign(self, direction: np.ndarray) -> int:
+        """Add one direction (normalised here) and return the index of its cluster."""
+        direction = direction / np.linalg.norm(direction)
+        if self.centres.size == 0:
+            self.centres, self.counts = direction[None, :].copy(), np.ones(1, dtype=np.int64)
+            return 0
+        cos = self.centres @ direction
+        nearest = int(np.argmax(cos))
+        if cos[nearest] < self.new_cluster_cos and len(self.centres) < self.n_clusters:
+            self.centres = np.vstack([self.centres, direction])
+            self.counts = np.append(self.counts, 1)
+            return len(self.centres) - 1
+        self.counts[nearest] = min(self.counts[nearest] + 1, self.memory)
+        centre = self.centres[nearest] + (direction - self.centres[nearest]) / self.counts[nearest]
+        self.centres[nearest] = centre / np.linalg.norm(centre)
+        return nearest
+
+    def others(self, own: int) -> np.ndarray:
+        """Centres of all clusters except ``own``, as columns (d x (c - 1))."""
+        return np.delete(self.centres, own, axis=0).T
