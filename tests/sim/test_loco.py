@@ -1,0 +1,198 @@
+"""LOCO projectors: closed forms, range, OWM interference bound, and the authors' port."""
+
+import numpy as np
+import pytest
+from scipy.linalg import subspace_angles
+
+from sim.network import Network
+from sim.projectors import (
+    ClusterBank,
+    SubspaceTracker,
+    allowed_basis,
+    owm_apply,
+    owm_projector,
+    owm_recursive,
+)
+from sim.rules.base import critical_path_depth
+from sim.rules.loco import LOCO, LayerProjector, with_bias
+from sim.rules.reference_port import AuthorsProjector, kmeans
+
+
+def _clustered_batches(rng, d=30, n_clusters=3, batches=12, batch=32, spread=0.05):
+    """Batches whose inputs come from one of ``n_clusters`` well separated directions."""
+    centres = np.abs(rng.normal(size=(n_clusters, d)))
+    for c in range(n_clusters):  # make the clusters nearly orthogonal: disjoint supports
+        mask = np.zeros(d, dtype=bool)
+        mask[c * d // n_clusters : (c + 1) * d // n_clusters] = True
+        centres[c, ~mask] = 0.0
+    out = []
+    for b in range(batches):
+        c = b % n_clusters
+        out.append((c, centres[c] * (1 + spread * rng.normal(size=(batch, d)))))
+    return centres, out
+
+
+def test_owm_recursion_equals_the_closed_form_and_its_eigenvalues():
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=(12, 4))
+    for alpha in (1e-3, 0.1, 10.0):
+        closed = owm_projector(A, alpha)
+        np.testing.assert_allclose(owm_recursive(A, alpha), closed, atol=1e-10)
+        np.testing.assert_allclose(
+            closed, alpha * np.linalg.inv(A @ A.T + alpha * np.eye(12)), atol=1e-10
+        )
+        lam = np.linalg.eigvalsh(A @ A.T)
+        np.testing.assert_allclose(
+            np.sort(np.linalg.eigvalsh(closed)), np.sort(alpha / (lam + alpha)), atol=1e-10
+        )
+        G = rng.normal(size=(5, 12))
+        np.testing.assert_allclose(owm_apply(G, A, alpha), G @ closed, atol=1e-10)
+
+
+def test_owm_interference_on_protected_inputs_within_the_alpha_bound():
+    rng = np.random.default_rng(1)
+    A = rng.normal(size=(20, 5))
+    lam_min = np.linalg.eigvalsh(A.T @ A).min()
+    for alpha in (1e-4, 1e-2, 1.0):
+        G = rng.normal(size=(7, 20))
+        for x in (A @ rng.normal(size=(5, 50))).T:  # inputs in the protected span
+            bound = np.linalg.norm(G, 2) * alpha / (lam_min + alpha) * np.linalg.norm(x)
+            assert np.linalg.norm(owm_apply(G, A, alpha) @ x) <= bound * (1 + 1e-9)
+
+
+def test_tracker_without_memory_is_the_batch_pca_and_with_memory_finds_a_fixed_subspace():
+    rng = np.random.default_rng(2)
+    basis = np.linalg.qr(rng.normal(size=(40, 4)))[0]
+    X = rng.normal(size=(64, 4)) * [5, 4, 3, 2] @ basis.T + 0.01 * rng.normal(size=(64, 40))
+    tracker = SubspaceTracker(k=4, forget=0.0)
+    tracker.update(X)
+    eigvecs = np.linalg.eigh(np.cov(X.T))[1][:, ::-1][:, :4]
+    assert np.max(subspace_angles(tracker.basis, eigvecs)) < 1e-8
+    slow = SubspaceTracker(k=4, forget=0.9)
+    for _ in range(30):
+        slow.update(rng.normal(size=(16, 4)) * [5, 4, 3, 2] @ basis.T)
+    assert np.max(subspace_angles(slow.basis, basis)) < 1e-8
+
+
+def test_tracker_energy_fraction_picks_the_fewest_directions():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(500, 6)) * [10, 1, 1e-3, 1e-3, 1e-3, 1e-3]
+    tracker = SubspaceTracker(k=6, forget=0.0, energy=0.9)
+    tracker.update(X)
+    assert tracker.basis.shape[1] == 1
+
+
+def test_fast_projector_equals_the_authors_port_on_identical_inputs():
+    rng = np.random.default_rng(4)
+    d, k = 50, 6
+    inputs = with_bias(rng.normal(size=(80, 8)) @ rng.normal(size=(8, d - 1)) + 0.1)
+    protected = np.abs(rng.normal(size=(d, 3)))
+    port = AuthorsProjector(k=k).projector(inputs, protected=protected)
+    tracker = SubspaceTracker(k=k, forget=0.0)
+    tracker.update(inputs)
+    U = allowed_basis(tracker.directions(), protected, alpha=0.0)
+    np.testing.assert_allclose(U @ U.T, port, atol=1e-8)
+
+
+def test_online_cluster_bank_and_the_ports_kmeans_find_the_same_cluster_directions():
+    rng = np.random.default_rng(5)
+    centres, batches = _clustered_batches(rng)
+    bank = ClusterBank(n_clusters=3, new_cluster_cos=0.9)
+    means = []
+    for _, X in batches:
+        bank.assign(X.mean(0))
+        means.append(X.mean(0) / np.linalg.norm(X.mean(0)))
+    km = kmeans(np.array(means).T, 3)
+    km /= np.linalg.norm(km, axis=0)
+    cos = bank.centres @ km
+    assert np.all(cos.max(axis=1) > 0.999)
+    truth = centres / np.linalg.norm(centres, axis=1, keepdims=True)
+    assert np.all((bank.centres @ truth.T).max(axis=1) > 0.999)
+
+
+def _loco_layer_after(batches, **kw):
+    layer = LayerProjector(k=5, forget=0.5, n_clusters=3, new_cluster_cos=0.9, **kw)
+    for _, X in batches:
+        layer.observe(with_bias(X))
+    return layer
+
+
+def test_every_loco_update_lies_in_its_projectors_range():
+    rng = np.random.default_rng(6)
+    _, batches = _clustered_batches(rng)
+    layer = _loco_layer_after(batches)
+    G = rng.normal(size=(9, 31))
+    step = layer.apply(G)
+    residual = step - step @ layer.basis @ layer.basis.T
+    assert np.linalg.norm(residual) <= 1e-10 * np.linalg.norm(step)
+    np.testing.assert_allclose(layer.apply(step), step, atol=1e-12)  # a true projector
+
+
+def test_loco_update_leaves_protected_directions_unchanged_with_alpha_zero():
+    rng = np.random.default_rng(7)
+    centres, batches = _clustered_batches(rng)
+    layer = _loco_layer_after(batches, alpha=0.0)
+    step = layer.apply(rng.normal(size=(9, 31)))
+    assert layer.protected.shape[1] == 2  # the two clusters the last batch is not in
+    for x in layer.protected.T:
+        assert np.linalg.norm(step @ x) <= 1e-10 * np.linalg.norm(step) * np.linalg.norm(x)
+    own = with_bias(centres[batches[-1][0]][None, :])[0]
+    assert np.linalg.norm(step @ own) > 1e-3 * np.linalg.norm(step) * np.linalg.norm(own)
+
+
+def test_owm_only_ablation_respects_the_alpha_bound_on_protected_directions():
+    rng = np.random.default_rng(8)
+    _, batches = _clustered_batches(rng)
+    alpha = 1e-2
+    layer = _loco_layer_after(batches, alpha=alpha, lowrank=False)
+    A = layer.protected
+    lam_min = np.linalg.eigvalsh(A.T @ A).min()
+    G = rng.normal(size=(9, 31))
+    for x in A.T:
+        bound = np.linalg.norm(G, 2) * alpha / (lam_min + alpha) * np.linalg.norm(x)
+        assert np.linalg.norm(layer.apply(G) @ x) <= bound * (1 + 1e-9)
+
+
+def test_end_task_protects_the_finished_tasks_inputs():
+    rng = np.random.default_rng(9)
+    _, batches = _clustered_batches(rng, n_clusters=2)
+    layer = LayerProjector(k=5, forget=0.5, n_clusters=1, alpha=1e-6)  # clusters cannot help
+    for c, X in batches:
+        if c == 0:
+            layer.observe(with_bias(X))
+    old = with_bias(batches[0][1])
+    layer.protect_current()
+    for c, X in batches:
+        if c == 1:
+            layer.observe(with_bias(X))
+    step = layer.apply(rng.normal(size=(4, 31)))
+    ratio = np.linalg.norm(step @ old.T) / (np.linalg.norm(step) * np.linalg.norm(old))
+    assert ratio < 1e-3
+
+
+def test_loco_rule_projects_np_and_keeps_one_update_stage():
+    net = Network.init([6, 8, 3], np.random.default_rng(0), mode="rate")
+    rng = np.random.default_rng(1)
+    x = rng.uniform(0, 1, (16, 6))
+    targets = np.eye(3)[rng.integers(0, 3, 16)]
+    rule = LOCO(sigma=0.01, k=3)
+    est = rule.estimate(net, x, targets, rng)
+    for g, p in zip(est.grads, rule.projectors, strict=True):
+        np.testing.assert_allclose(g @ p.basis @ p.basis.T, g, atol=1e-12)
+    assert critical_path_depth(rule.dependencies(16)) == 1
+    assert est.extras["projection_rank"][0] <= 4
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(k=0), "k"),
+        (dict(forget=1.0), "forget"),
+        (dict(alpha=-1.0), "alpha"),
+        (dict(n_clusters=0), "n_clusters"),
+        (dict(sigma=0.0), "sigma"),
+    ],
+)
+def test_bad_loco_settings_raise_value_error_naming_them(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        LOCO(**kwargs)
