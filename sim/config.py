@@ -8,7 +8,7 @@ key                meaning
 =================  ==========================================================================
 seed               root seed; every random stream is ``default_rng([seed, stream, ...])``
 data.name          ``fashion_mnist`` (Debian package), ``mnist_dir`` (any MNIST-format
-                   directory at ``data.path``) or ``teacher`` (synthetic nonlinear teacher)
+                   directory at ``data.path``) or ``teacher`` (synthetic: 20 inputs, 4 classes)
 data.n_train/...   deterministic stratified subset sizes (``n_val`` carved from train)
 data.tasks         continual learning: list of class lists, trained in sequence
 network.depth      number of weight layers (>= 1), ``hidden`` units in each hidden layer

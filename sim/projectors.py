@@ -6,8 +6,8 @@ LOCO constrains each layer's update ``G`` (n_out x d, d = inputs + bias) from th
 
 * ``V = [mu, u_1 .. u_k]``: the mean input direction and the top-k principal directions of the
   layer's recent (centred) inputs, tracked incrementally by `SubspaceTracker` (an exponentially
-  forgetting incremental SVD: a QR of a d x (k + B) matrix per batch, never a size-d
-  eigendecomposition);
+  forgetting incremental SVD through the (k + B) x (k + B) Gram matrix of the stacked past
+  basis and new batch, never a size-d factorisation);
 * ``P_owm = I - A (A^T A + alpha I)^{-1} A^T``: orthogonal-weight-modification projector away
   from the protected directions ``A`` (cluster centres of *other* clusters from `ClusterBank`,
   plus directions of finished tasks), applied in its low-rank form;
@@ -132,13 +132,16 @@ class SubspaceTracker:
             self.mean = self.forget * self.mean + (1.0 - self.forget) * batch_mean
             past = self.basis * (np.sqrt(self.forget) * self.singular_values)
             stacked = np.hstack([past, centred])
-        Q, R = np.linalg.qr(stacked)
-        u, s, _ = np.linalg.svd(R)
-        r = min(self.k, int(np.sum(s > s[0] * 1e-12)) if s.size and s[0] > 0 else 0)
+        # thin SVD of the d x m stacked matrix via its m x m Gram matrix (m = k + B << d is not
+        # required; GEMM-speed, no size-d factorisation); weak directions are cut at 1e-6 s_max
+        w, V = np.linalg.eigh(stacked.T @ stacked)
+        w, V = w[::-1], V[:, ::-1]
+        s = np.sqrt(np.maximum(w, 0.0))
+        r = min(self.k, int(np.sum(s > s[0] * 1e-6)) if s.size and s[0] > 0 else 0)
         if self.energy is not None and r:
             share = np.cumsum(s[:r] ** 2) / np.sum(s**2)
             r = min(r, int(np.searchsorted(share, self.energy - 1e-12)) + 1)
-        self.basis, self.singular_values = Q @ u[:, :r], s[:r]
+        self.basis, self.singular_values = (stacked @ V[:, :r]) / s[:r], s[:r]
 
     def directions(self) -> np.ndarray:
         """``V = [mu, u_1 .. u_r]`` (d x (r + 1)); the mean first, as the authors order them."""

@@ -39,14 +39,10 @@ def load_data(cfg: dict) -> Dataset:
     if data["name"] == "teacher":
         from .synthetic import nonlinear_teacher
 
+        # a small, learnable synthetic task for tests and quick checks: 20 inputs, 4 classes
+        rng = np.random.default_rng([seed, 10])
         return nonlinear_teacher(
-            784,
-            64,
-            10,
-            data["n_train"],
-            np.random.default_rng([seed, 10]),
-            n_val=data["n_val"],
-            n_test=data["n_test"],
+            20, 32, 4, data["n_train"], rng, n_val=data["n_val"], n_test=data["n_test"]
         )
     directory = data["path"] if data["name"] == "mnist_dir" else data["path"] or None
     return load_mnist_format(

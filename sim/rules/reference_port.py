@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["AuthorsProjector", "kmeans"]
+from .perturbation import NodePerturbation
+
+__all__ = ["AuthorsLOCO", "AuthorsProjector", "kmeans"]
 
 
 def kmeans(points: np.ndarray, n_clusters: int, iterations: int = 10) -> np.ndarray:
@@ -96,3 +98,32 @@ class AuthorsProjector:
                 keep.append(i)
         U = Q[:, keep]
         return U @ np.linalg.inv(U.T @ U) @ U.T
+
+
+class AuthorsLOCO(NodePerturbation):
+    """NP with the authors' per-batch projector (`AuthorsProjector`) per layer: the reference."""
+
+    name = "loco_port"
+
+    def __init__(
+        self,
+        sigma: float = 0.05,
+        loss: str = "mse",
+        noise: str = "held",
+        *,
+        k: int = 64,
+        n_clusters: int = 10,
+        buffer: int = 100,
+    ) -> None:
+        super().__init__(sigma, loss, noise)
+        self.options = {"k": k, "n_clusters": n_clusters, "buffer": buffer}
+        self.projectors: list[AuthorsProjector] = []
+
+    def estimate(self, net, drive, targets, rng):
+        if len(self.projectors) != net.depth:
+            self.projectors = [AuthorsProjector(**self.options) for _ in range(net.depth)]
+        est = super().estimate(net, drive, targets, rng)
+        for l, projector in enumerate(self.projectors):
+            inputs = np.hstack([est.extras["pre_rates"][l], np.ones((len(est.output), 1))])
+            est.grads[l] = est.grads[l] @ projector.projector(inputs)
+        return est

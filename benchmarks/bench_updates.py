@@ -1,0 +1,92 @@
+"""Per-update cost of NP, LOCO and the authors' per-batch projector, measured in one run.
+
+Usage: ``python benchmarks/bench_updates.py [--json OUT] [--repeats R] [--steps T] [--mode M]``
+
+Network 784-500-500-10, batch 256, spiking IF network with T steps (default 20). For each rule
+the full update (clean + perturbed pass and the per-layer projection) is timed, best of R.
+The projection phase alone (what distinguishes LOCO from NP) is timed separately for our
+incremental projector and for the port of the authors' per-batch procedure (k-means over a ring
+buffer, d x d eigendecomposition, Gram-Schmidt, explicit inverses).
+
+Keys: ``loco_over_np_cost`` (full updates; goal <= 1.5), ``reference_port_over_loco_cost``
+(projection phases; goal >= 10) and ``reference_port_over_loco_total_cost`` (full updates).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from itertools import cycle
+from pathlib import Path
+
+import numpy as np
+
+from sim.network import Network
+from sim.rules.loco import LOCO, LayerProjector, with_bias
+from sim.rules.perturbation import NodePerturbation
+from sim.rules.reference_port import AuthorsLOCO, AuthorsProjector
+
+SIZES, BATCH, K = [784, 500, 500, 10], 256, 64
+
+
+def best(fn, repeats: int) -> float:
+    """Best wall time of ``fn()`` over ``repeats`` calls after one warm-up call."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--mode", choices=["spiking", "rate"], default="spiking")
+    args = parser.parse_args(argv)
+    rng = np.random.default_rng([8, 0])
+    net = Network.init(SIZES, rng, steps=args.steps, mode=args.mode)
+    # distinct batches (identical batch means would make the authors' k-means degenerate)
+    pool = cycle([rng.uniform(0, 1, (BATCH, SIZES[0])) for _ in range(5)])
+    targets = np.eye(SIZES[-1])[rng.integers(0, SIZES[-1], BATCH)]
+    rules = {"np": NodePerturbation(0.05), "loco": LOCO(0.05, k=K), "port": AuthorsLOCO(0.05, k=K)}
+    out = {}
+    for name, rule in rules.items():
+        out[f"{name}_update_s"] = best(
+            lambda r=rule: r.estimate(net, next(pool), targets, rng), args.repeats
+        )
+    layer_inputs = cycle(
+        [[with_bias(p) for p in net.forward(next(pool)).pre_rates] for _ in range(5)]
+    )
+    fast = [LayerProjector(k=K) for _ in net.weights]
+    port = [AuthorsProjector(k=K) for _ in net.weights]
+    grads = [rng.normal(size=w.shape) for w in net.weights]
+
+    def fast_phase():
+        for p, X, G in zip(fast, next(layer_inputs), grads, strict=True):
+            p.observe(X)
+            p.apply(G)
+
+    def port_phase():
+        for p, X, G in zip(port, next(layer_inputs), grads, strict=True):
+            G @ p.projector(X)
+
+    out["loco_projection_s"] = best(fast_phase, args.repeats)
+    out["port_projection_s"] = best(port_phase, args.repeats)
+    out["loco_over_np_cost"] = out["loco_update_s"] / out["np_update_s"]
+    out["reference_port_over_loco_cost"] = out["port_projection_s"] / out["loco_projection_s"]
+    out["reference_port_over_loco_total_cost"] = out["port_update_s"] / out["loco_update_s"]
+    for key, value in out.items():
+        print(f"{key:40s} {value:.4g}")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
+    return out
+
+
+if __name__ == "__main__":
+    main()

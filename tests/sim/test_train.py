@@ -1,0 +1,126 @@
+"""Training driver: validation before work, divergence stop, determinism, resume, CLI."""
+
+import json
+
+import pytest
+
+from sim import train as train_module
+from sim.cli import main as cli_main
+from sim.train import Diverged, train
+
+TINY = {
+    "seed": 3,
+    "data": {"name": "teacher", "n_train": 96, "n_val": 32, "n_test": 32},
+    "network": {"depth": 2, "hidden": 16, "mode": "rate"},
+    "rule": {"name": "np", "sigma": 0.01},
+    "optimizer": {"lr": 0.05},
+    "training": {"epochs": 2, "batch_size": 32},
+}
+
+
+def _with(**changes):
+    cfg = json.loads(json.dumps(TINY))
+    for key, value in changes.items():
+        section, _, leaf = key.partition("__")
+        cfg[section][leaf] = value
+    return cfg
+
+
+@pytest.mark.parametrize(
+    "changes, match",
+    [
+        (dict(rule__name="sgd"), "rule"),
+        (dict(rule__sigma=0.0), "sigma"),
+        (dict(optimizer__lr=0.0), "lr"),
+        (dict(optimizer__lr=-1.0), "lr"),
+        (dict(network__depth=0), "network.depth"),
+        (dict(network__width=5), "network.width"),
+        (dict(network__mode="analog"), "mode"),
+        (dict(training__epochs=0), "training.epochs"),
+        (dict(data__name="cifar"), "data.name"),
+    ],
+)
+def test_bad_config_is_rejected_before_any_work_and_writes_nothing(tmp_path, changes, match):
+    out = tmp_path / "run"
+    with pytest.raises(ValueError, match=match):
+        train(_with(**changes), out)
+    assert not out.exists()
+
+
+def test_missing_data_directory_names_the_package_to_install(tmp_path):
+    cfg = _with(data__name="mnist_dir", data__path=str(tmp_path / "nowhere"))
+    with pytest.raises((FileNotFoundError, ValueError), match="dataset-fashion-mnist"):
+        train(cfg, tmp_path / "run")
+    assert not (tmp_path / "run").exists()
+
+
+def test_diverging_run_stops_with_step_and_learning_rate_and_writes_no_results(tmp_path):
+    cfg = _with(optimizer__lr=1e4, rule__name="bp")
+    cfg["rule"].pop("sigma")
+    cfg["network"]["readout"] = "membrane"
+    with pytest.raises(Diverged, match=r"lr=10000.*loss|lr=10000.*non-finite"):
+        train(cfg, tmp_path / "run")
+    assert not (tmp_path / "run" / "metrics.json").exists()
+
+
+def test_same_config_gives_bit_identical_metrics(tmp_path):
+    train(TINY, tmp_path / "a")
+    train(TINY, tmp_path / "b")
+    assert (tmp_path / "a" / "metrics.json").read_bytes() == (
+        tmp_path / "b" / "metrics.json"
+    ).read_bytes()
+    assert (tmp_path / "a" / "weights.npz").exists() and not (
+        tmp_path / "a" / "checkpoint.pkl"
+    ).exists()
+
+
+def test_interrupted_run_resumes_from_its_checkpoint_to_the_same_result(tmp_path, monkeypatch):
+    train(TINY, tmp_path / "whole")
+    real = train_module.evaluate
+    calls = {"n": 0}
+
+    def crash_in_second_epoch(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] > 2:  # epoch 1 evaluates val + test, then epoch 2 crashes
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(train_module, "evaluate", crash_in_second_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        train(TINY, tmp_path / "cut")
+    assert (tmp_path / "cut" / "checkpoint.pkl").exists()
+    assert not (tmp_path / "cut" / "metrics.json").exists()
+    monkeypatch.setattr(train_module, "evaluate", real)
+    train(TINY, tmp_path / "cut")
+    assert (tmp_path / "cut" / "metrics.json").read_bytes() == (
+        tmp_path / "whole" / "metrics.json"
+    ).read_bytes()
+
+
+def test_training_lowers_the_loss_and_records_update_norms_and_depth():
+    cfg = _with(rule__name="loco", training__epochs=4)
+    cfg["rule"]["k"] = 8
+    metrics = train(cfg)
+    history = metrics["history"]
+    assert history[-1]["train_loss"] < history[0]["train_loss"]
+    assert len(history[0]["update_norm"]) == 2
+    assert metrics["update_depth"] == 1
+
+
+def test_continual_tasks_record_accuracy_on_every_task(tmp_path):
+    cfg = _with(rule__name="loco")
+    cfg["data"]["tasks"] = [[0, 1], [2, 3]]
+    cfg["training"]["epochs"] = 1
+    metrics = train(cfg)
+    assert [h["task"] for h in metrics["history"]] == [0, 1]
+    assert all(len(h["task_test_acc"]) == 2 for h in metrics["history"])
+
+
+def test_cli_exit_codes_and_overrides(tmp_path, capsys):
+    config = tmp_path / "c.yaml"
+    config.write_text(json.dumps(TINY))
+    assert cli_main([str(config), str(tmp_path / "ok"), "--set", "training.epochs=1"]) == 0
+    assert len(json.loads((tmp_path / "ok" / "metrics.json").read_text())["history"]) == 1
+    assert cli_main([str(config), str(tmp_path / "bad"), "--set", "optimizer.lr=-1"]) == 2
+    assert "lr" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()
