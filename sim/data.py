@@ -204,11 +204,13 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     Examples
     --------
     >>> import tempfile
-    >>> path = Path(tempfile.mkdtemp()) / "demo-idx2-ubyte.gz"
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = Path(tmp.name) / "demo-idx2-ubyte.gz"
     >>> write_idx(path, np.arange(6, dtype=np.uint8).reshape(2, 3))
     >>> read_idx(path)
     array([[0, 1, 2],
            [3, 4, 5]], dtype=uint8)
+    >>> tmp.cleanup()
     """
     path = Path(path)
     with open(path, "rb") as raw:
@@ -263,7 +265,7 @@ def _read_idx_stream(stream: Any, path: Path, compressed: bool) -> np.ndarray:
     if stream.read(1):
         raise ValueError(f"{path}: corrupt IDX file: data continues past shape {shape}")
     if not dtype.isnative:
-        out = out.byteswap().view(dtype.newbyteorder("="))
+        out = out.byteswap(inplace=True).view(dtype.newbyteorder("="))
     return out
 
 
@@ -283,10 +285,12 @@ def write_idx(path: str | os.PathLike, array: np.ndarray) -> None:
     Examples
     --------
     >>> import tempfile
-    >>> path = Path(tempfile.mkdtemp()) / "x.idx"
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = Path(tmp.name) / "x.idx"
     >>> write_idx(path, np.array([1.5, -2.0], dtype=np.float32))
     >>> path.read_bytes()[:8].hex()
     '00000d0100000002'
+    >>> tmp.cleanup()
     """
     array = np.asarray(array)
     codes = {dt.newbyteorder("="): code for code, dt in _IDX_TYPES.items()}
@@ -405,7 +409,8 @@ def load_mnist_format(
     Examples
     --------
     >>> import tempfile
-    >>> d = Path(tempfile.mkdtemp())
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> d = Path(tmp.name)
     >>> for prefix, n in (("train", 40), ("t10k", 20)):
     ...     write_idx(d / f"{prefix}-images-idx3-ubyte.gz", np.full((n, 2, 2), 255, np.uint8))
     ...     write_idx(d / f"{prefix}-labels-idx1-ubyte", np.arange(n, dtype=np.uint8) % 4)
@@ -414,6 +419,7 @@ def load_mnist_format(
     Dataset('toy', n_classes=4, n_features=4, train=20, val=8, test=8)
     >>> np.bincount(ds.val_y), float(ds.train_x.max())
     (array([2, 2, 2, 2]), 1.0)
+    >>> tmp.cleanup()
     """
     if directory is None:
         directory = os.environ.get(ENV_VAR) or DEFAULT_DIRECTORY
@@ -511,7 +517,8 @@ def class_split(
     Returns
     -------
     list of Dataset
-        One per task; ``meta["classes"]`` holds the task's original classes.
+        One per task; ``meta["classes"]`` holds the task's original classes (row indices
+        into the source files in ``meta``, if any, are subset along with the rows).
 
     Examples
     --------
@@ -544,6 +551,7 @@ def class_split(
     tasks = []
     for group in groups:
         parts: dict[str, np.ndarray] = {}
+        meta = {**dataset.meta, "classes": group}
         mapping = np.full(dataset.n_classes, -1, np.int64)
         mapping[list(group)] = np.arange(len(group))
         for split in ("train", "val", "test"):
@@ -551,12 +559,14 @@ def class_split(
             keep = np.isin(y, group)
             parts[f"{split}_x"] = getattr(dataset, f"{split}_x")[keep]
             parts[f"{split}_y"] = mapping[y[keep]] if relabel else y[keep]
+            if f"{split}_index" in meta:  # provenance from load_mnist_format
+                meta[f"{split}_index"] = meta[f"{split}_index"][keep]
         tasks.append(
             Dataset(
                 **parts,
                 n_classes=len(group) if relabel else dataset.n_classes,
                 name=f"{dataset.name}[classes {','.join(map(str, group))}]",
-                meta={**dataset.meta, "classes": group},
+                meta=meta,
             )
         )
     return tasks

@@ -6,7 +6,7 @@ order), with its ground truth (teacher weights, covariance, bases) in ``meta``.
 
 - `teacher_student`: linear regression teacher ``y = W* x + noise``, ``x ~ N(0, C)``; the
   setting of the learning-curve theory (T5).
-- `nonlinear_teacher`: a random 784-style classification task for spiking networks, inputs
+- `nonlinear_teacher`: a random classification task for spiking networks, inputs
   uniform in [0, 1] (valid rate-code intensities), labels the argmax of a 2-layer clipped-ReLU
   network.
 - `lowrank_plus_noise`: ``x ~ N(0, V V^T + eps^2 I)`` with orthonormal ``V`` (d, k), the input
