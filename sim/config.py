@@ -45,7 +45,7 @@ DEFAULTS: dict[str, Any] = {
         "steps": 10,
         "encoder": "current",
         "readout": "rate",
-        "gain": 1.0,
+        "gain": 2.449,  # sqrt(6): He-uniform, keeps clipped-ReLU rates stable with depth
         "neuron": {
             "model": "if",
             "tau": 1.0,
