@@ -1,0 +1,819 @@
+"""Symbolic derivations of the LOCO theory (T1, T2, T4, T5) from Gaussian moment identities.
+
+Nothing here is a typed-in final formula.  Every result is computed by a small symbolic
+*Isserlis engine*:
+
+1. an expression is written in index notation as a polynomial in index-labelled factors
+   (constant vectors/matrices such as ``g``, ``x``, ``E``, ``Q`` and Gaussian factors such as
+   ``xi_i`` or ``Psi_ia``), exactly as the estimator or update rule is defined;
+2. the expectation over each independent zero-mean Gaussian family is the sum over all perfect
+   pairings of its factors, each pair replaced by its covariance (Isserlis / Wick);
+3. the resulting tensor network of vectors and (possibly non-symmetric) matrices is contracted
+   into canonical chains: traces ``tr(A B ...)``, scalars ``u^T A B v`` and open chains carrying
+   the free indices.  ``E^T E`` is rewritten as ``M`` and ``P P`` as ``P`` for idempotent ``P``.
+
+The canonical monomials become sympy symbols (scalar invariants such as ``tr(M C)``) and matrix
+expressions; their coefficients (polynomials in ``N``, ``d``, ``sigma``, ``eta``) come out of sympy.
+:mod:`analysis.theory` turns the same structured results into fast numpy functions.
+
+Notation (LOCO.md section 3): ``N`` perturbed units, input ``x`` in R^d, ``g`` the gradient with
+respect to the perturbed currents, ``xi ~ N(0, sigma^2 Sigma)``, estimator
+``G = (g.xi + q) xi x^T / sigma^2`` (``q = 0`` linearised, ``q = |xi|^2 / 2`` for the MSE loss);
+online teacher-student: ``E = W - W*``, ``M = E[E^T E]``, ``x ~ N(0, C)``, update
+``W <- W - eta Ghat Q``.
+
+Examples
+--------
+>>> from analysis.derivations import estimator_moments
+>>> estimator_moments(isotropic=True)["variance"]
+|g|^2*|x|^2*(N + 1)
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import sympy as sp
+
+__all__ = [
+    "Derived",
+    "N",
+    "N_l",
+    "N_o",
+    "d",
+    "depth_moments",
+    "estimator_moments",
+    "eta",
+    "invariant",
+    "latex_equations",
+    "recursion",
+    "recursion_terms",
+    "sigma",
+    "white_rates",
+    "white_recursion",
+]
+
+N = sp.Symbol("N", positive=True, integer=True)
+"""Number of perturbed units (output dimension)."""
+d = sp.Symbol("d", positive=True, integer=True)
+"""Input dimension."""
+N_l = sp.Symbol("N_l", positive=True, integer=True)
+"""Units of the layer under study (T2)."""
+N_o = sp.Symbol("N_o", positive=True, integer=True)
+"""Perturbed units of all other layers together (T2)."""
+sigma = sp.Symbol("sigma", nonnegative=True)
+"""Perturbation standard deviation."""
+eta = sp.Symbol("eta", positive=True)
+"""Learning rate."""
+
+RULES = ("gd", "np", "wp")
+
+# --------------------------------------------------------------------------------------------
+# The Isserlis engine
+# --------------------------------------------------------------------------------------------
+
+Factor = tuple[str, tuple[str, ...]]  # (tensor name, indices)
+Elem = tuple[str, bool]  # (matrix name, transposed) inside a chain
+Key = tuple[tuple, tuple]  # (sorted closed items, open items)
+
+
+@dataclass(frozen=True)
+class _Tensor:
+    spaces: tuple[str, ...]
+    symmetric: bool = False
+    idempotent: bool = False
+
+
+class Poly:
+    """A sum of ``coefficient * product of index-labelled factors`` (repeated indices summed)."""
+
+    __slots__ = ("terms",)
+
+    def __init__(self, terms: Sequence[tuple[sp.Expr, tuple[Factor, ...]]] = ()) -> None:
+        self.terms = list(terms)
+
+    def __add__(self, other: Poly) -> Poly:
+        return Poly(self.terms + other.terms)
+
+    def __sub__(self, other: Poly) -> Poly:
+        return self + (-1) * other
+
+    def __mul__(self, other: Poly | sp.Expr | int) -> Poly:
+        if isinstance(other, Poly):
+            return Poly([(a * b, f + h) for a, f in self.terms for b, h in other.terms])
+        return Poly([(c * other, f) for c, f in self.terms])
+
+    __rmul__ = __mul__
+
+
+class _Ctx:
+    """Index spaces, tensor metadata, Gaussian covariances and rewrite rules of one derivation."""
+
+    def __init__(self, dims: dict[str, sp.Expr]) -> None:
+        self.dims = dims
+        self.space: dict[str, str] = {}
+        self.tensors: dict[str, _Tensor] = {"I": _Tensor(("*", "*"), symmetric=True)}
+        self.cov: dict[str, Callable[[tuple, tuple], tuple[sp.Expr, tuple[Factor, ...]]]] = {}
+        self.rules: list[tuple[tuple[Elem, ...], tuple[Elem, ...]]] = []
+        self._n = 0
+
+    def index(self, space: str) -> str:
+        self._n += 1
+        name = f"{space}_{self._n}"
+        self.space[name] = space
+        return name
+
+    def tensor(
+        self, name: str, spaces: tuple[str, ...], *, symmetric: bool = False, idem: bool = False
+    ) -> Callable[..., Poly]:
+        self.tensors[name] = _Tensor(spaces, symmetric, idem)
+        if idem:
+            self.rules.append((((name, False), (name, False)), ((name, False),)))
+        return lambda *idx: Poly([(sp.Integer(1), ((name, tuple(idx)),))])
+
+    def gaussian_vector(
+        self, name: str, space: str, scale: sp.Expr, cov: str | None = None
+    ) -> Callable[..., Poly]:
+        """Zero-mean Gaussian vector with covariance ``scale * cov`` (identity if None)."""
+        k = cov or "I"
+        self.cov[name] = lambda i, j: (scale, ((k, (i[0], j[0])),))
+        return self.tensor(name, (space,))
+
+    def gaussian_matrix(self, name: str, spaces: tuple[str, str], scale: sp.Expr):
+        """Matrix with i.i.d. ``N(0, scale)`` entries."""
+        self.cov[name] = lambda i, j: (scale, (("I", (i[0], j[0])), ("I", (i[1], j[1]))))
+        return self.tensor(name, spaces)
+
+    def flip(self, elems: Sequence[Elem]) -> tuple[Elem, ...]:
+        """Elements of the reversed chain (transpose of a product)."""
+        return tuple((n, not t and not self.tensors[n].symmetric) for n, t in reversed(elems))
+
+
+def _pairings(items: list) -> Iterator[list[tuple]]:
+    """All perfect matchings of ``items`` ((2n-1)!! of them)."""
+    if not items:
+        yield []
+        return
+    first, rest = items[0], items[1:]
+    for k in range(len(rest)):
+        for tail in _pairings(rest[:k] + rest[k + 1 :]):
+            yield [(first, rest[k]), *tail]
+
+
+def _expect(ctx: _Ctx, poly: Poly, families: Sequence[str]) -> Poly:
+    """Expectation over independent zero-mean Gaussian families (Isserlis' theorem)."""
+    out = []
+    for coef, factors in poly.terms:
+        groups: dict[str, list[Factor]] = {f: [] for f in families}
+        rest = []
+        for fac in factors:
+            (groups[fac[0]] if fac[0] in groups else rest).append(fac)
+        if any(len(g) % 2 for g in groups.values()):
+            continue  # odd Gaussian moments vanish
+        for combo in itertools.product(*(list(_pairings(g)) for g in groups.values())):
+            c, new = coef, list(rest)
+            for pairing in combo:
+                for f1, f2 in pairing:
+                    scale, facs = ctx.cov[f1[0]](f1[1], f2[1])
+                    c = c * scale
+                    new.extend(facs)
+            out.append((c, tuple(new)))
+    return Poly(out)
+
+
+def _rewrite(ctx: _Ctx, elems: Sequence[Elem], cyclic: bool) -> tuple[Elem, ...]:
+    """Drop identities, apply ``E^T E -> M`` and idempotency until nothing changes."""
+    elems = [e for e in elems if e[0] != "I"]
+    changed = True
+    while changed:
+        changed = False
+        n = len(elems)
+        for pat, rep in ctx.rules:
+            k = len(pat)
+            if n < k:
+                continue
+            for s in range(n if cyclic else n - k + 1):
+                if tuple(elems[(s + t) % n] for t in range(k)) == pat:
+                    if cyclic:
+                        elems = elems[s:] + elems[:s]
+                        s = 0
+                    elems = elems[:s] + list(rep) + elems[s + k :]
+                    changed = True
+                    break
+            if changed:
+                break
+    return tuple(elems)
+
+
+def _canon_term(ctx: _Ctx, factors: tuple[Factor, ...], free: tuple[str, ...]):
+    """Contract one monomial into (extra coefficient, canonical key)."""
+    occ: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for p, (_, idx) in enumerate(factors):
+        for s, i in enumerate(idx):
+            occ[i].append((p, s))
+    for i, o in occ.items():
+        if len(o) != (1 if i in free else 2):
+            raise ValueError(f"index {i} occurs {len(o)} times")
+    used = [False] * len(factors)
+    coef = sp.Integer(1)
+
+    def walk(i: str, came: tuple[int, int] | None):
+        elems: list[Elem] = []
+        while True:
+            nxt = [o for o in occ[i] if o != came]
+            if not nxt:
+                return elems, ("f", i)
+            p, s = nxt[0]
+            used[p] = True
+            name, idx = factors[p]
+            if len(idx) == 1:
+                return elems, ("v", name)
+            elems.append((name, s == 1 and not ctx.tensors[name].symmetric))
+            i, came = idx[1 - s], (p, 1 - s)
+
+    opened, closed, done = [], [], set()
+    for a in free:
+        if a in done:
+            continue
+        elems, end = walk(a, None)
+        if end[0] == "f":
+            done.add(end[1])
+        elems = _rewrite(ctx, elems, cyclic=False)
+        if end[0] == "f" and not elems:
+            elems = (("I", False),)  # a bare Kronecker delta between two free indices
+        opened.append(("open", a, elems, end))
+    for p, (name, idx) in enumerate(factors):
+        if used[p] or len(idx) != 1:
+            continue
+        used[p] = True
+        elems, end = walk(idx[0], (p, 0))
+        elems = _rewrite(ctx, elems, cyclic=False)
+        left, right = ("v", name), end
+        cand = min((left, elems, right), (right, ctx.flip(elems), left))
+        closed.append(("dot", *cand))
+    for p, (name, idx) in enumerate(factors):
+        if used[p]:
+            continue
+        used[p] = True
+        space = ctx.space[idx[0]]
+        elems, i, came = [(name, False)], idx[1], (p, 1)
+        while True:
+            (q, s) = next(o for o in occ[i] if o != came)
+            if (q, s) == (p, 0):
+                break
+            used[q] = True
+            nm, ix = factors[q]
+            elems.append((nm, s == 1 and not ctx.tensors[nm].symmetric))
+            i, came = ix[1 - s], (q, 1 - s)
+        elems = _rewrite(ctx, elems, cyclic=True)
+        if not elems:
+            coef = coef * ctx.dims[space]  # tr(I) = dimension
+            continue
+        rots = [
+            tuple(e[k:] + e[:k]) for e in (tuple(elems), ctx.flip(elems)) for k in range(len(e))
+        ]
+        first, t = (best := min(rots))[0]
+        closed.append(("tr", ctx.tensors[first].spaces[1 if t else 0], best))
+    return coef, (tuple(sorted(closed)), tuple(opened))
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A derived expression: canonical monomials ``key -> coefficient``.
+
+    ``key = (closed, open)``: ``closed`` is a sorted tuple of scalar invariants
+    (``("tr", space, elems)`` or ``("dot", left, elems, right)``) and ``open`` the chains ending at
+    the free indices (``("open", index, elems, end)``).  ``elems`` is a tuple of
+    ``(matrix name, transposed)``.
+    """
+
+    terms: tuple[tuple[Key, sp.Expr], ...]
+    free: tuple[str, ...]
+    dims: tuple[tuple[str, sp.Expr], ...]
+    idempotent: tuple[str, ...] = ()
+    shapes: tuple[tuple[str, tuple[str, ...], bool], ...] = ()  # (name, spaces, symmetric)
+
+    def __sub__(self, other: Derived) -> Derived:
+        acc: dict[Key, sp.Expr] = dict(self.terms)
+        for k, c in other.terms:
+            acc[k] = sp.expand(acc.get(k, 0) - c)
+        terms = tuple((k, c) for k, c in acc.items() if c != 0)
+        return Derived(terms, self.free, self.dims, self.idempotent, self.shapes)
+
+    def sympy(self) -> sp.Expr:
+        """The expression in sympy (scalar, or a matrix expression for two free indices)."""
+        dims = dict(self.dims)
+        total = sp.Integer(0) if not self.free else None
+        for (closed, opened), coef in self.terms:
+            scal = sp.factor(coef) * sp.Mul(*(invariant(c, self.idempotent) for c in closed))
+            term = scal if not opened else scal * _open_matrix(opened, dims, self.shapes)
+            total = term if total is None else total + term
+        return total if total is not None else sp.Integer(0)
+
+
+def _canon(ctx: _Ctx, poly: Poly, free: tuple[str, ...] = ()) -> Derived:
+    acc: dict[Key, list[sp.Expr]] = defaultdict(list)
+    for coef, factors in poly.terms:
+        extra, key = _canon_term(ctx, factors, free)
+        acc[key].append(coef * extra)
+    terms = tuple((k, c) for k, cs in acc.items() if (c := sp.expand(sp.Add(*cs))) != 0)
+    idem = tuple(n for n, t in ctx.tensors.items() if t.idempotent)
+    shapes = tuple((n, t.spaces, t.symmetric) for n, t in ctx.tensors.items() if n != "I")
+    return Derived(terms, free, tuple(ctx.dims.items()), idem, shapes)
+
+
+def _to_poly(ctx: _Ctx, der: Derived) -> Poly:
+    """Re-expand a scalar derived expression into factors with fresh indices."""
+
+    def chain(start: str, elems: Sequence[Elem]) -> tuple[list[Factor], str]:
+        facs, i = [], start
+        for name, t in elems:
+            sp_ = ctx.tensors[name].spaces
+            j = ctx.index(sp_[0] if t else sp_[1])
+            facs.append((name, (j, i) if t else (i, j)))
+            i = j
+        return facs, i
+
+    out = []
+    for (closed, opened), coef in der.terms:
+        if opened:
+            raise ValueError("only scalar expressions can be re-expanded")
+        facs: list[Factor] = []
+        for item in closed:
+            if item[0] == "dot":
+                _, (_, u), elems, (_, v) = item
+                i = ctx.index(ctx.tensors[u].spaces[0])
+                f, j = chain(i, elems)
+                facs += [(u, (i,)), *f, (v, (j,))]
+            else:
+                _, space, elems = item
+                i = ctx.index(space)
+                f, j = chain(i, elems)
+                f[-1] = (f[-1][0], tuple(i if k == j else k for k in f[-1][1]))
+                facs += f
+        out.append((coef, tuple(facs)))
+    return Poly(out)
+
+
+# --------------------------------------------------------------------------------------------
+# Turning canonical monomials into sympy objects
+# --------------------------------------------------------------------------------------------
+
+_LATEX = {"Sigma": r"\Sigma", "xi": r"\xi", "Psi": r"\Psi", "g_l": "g_l", "g_o": "g_o"}
+
+
+def _elems_text(elems: Sequence[Elem], latex: bool) -> str:
+    groups = [(k, len(list(g))) for k, g in itertools.groupby(elems)]
+    parts = []
+    for (name, t), n in groups:
+        s = _LATEX.get(name, name) if latex else name
+        if t:
+            s += r"^{\top}" if latex else "^T"
+        if n > 1:
+            s = f"{s}^{{{n}}}" if latex else f"{s}^{n}"
+        parts.append(s)
+    return " ".join(parts)
+
+
+def _invariant_names(item: tuple, idempotent: Sequence[str]) -> tuple[str, str]:
+    if item[0] == "tr":
+        return f"tr({_elems_text(item[2], False)})", (
+            rf"\operatorname{{tr}}({_elems_text(item[2], True)})"
+        )
+    _, (_, u), elems, (_, v) = item
+    lu, lv = _LATEX.get(u, u), _LATEX.get(v, v)
+    if u == v and not elems:
+        return f"|{u}|^2", rf"\lVert {lu}\rVert^{{2}}"
+    if u == v and len(elems) == 1 and elems[0][0] in idempotent:  # x^T P x = |P x|^2
+        p = elems[0][0]
+        return f"|{p}{u}|^2", rf"\lVert {_LATEX.get(p, p)} {lu}\rVert^{{2}}"
+    mid = _elems_text(elems, False)
+    return (f"{u}^T {mid} {v}" if mid else f"{u}^T {v}"), (
+        rf"{lu}^{{\top}} {_elems_text(elems, True)} {lv}"
+    )
+
+
+_LATEX_NAMES: dict[sp.Symbol, str] = {}
+
+
+def invariant(item: tuple | str, idempotent: Sequence[str] = ()) -> sp.Symbol:
+    """The sympy symbol of a scalar invariant (a canonical item, or its printed name).
+
+    ``idempotent`` names the symmetric projectors ``P`` for which ``x^T P x`` prints as ``|Px|^2``.
+
+    Examples
+    --------
+    >>> invariant("tr(C M)")
+    tr(C M)
+    """
+    if isinstance(item, str):
+        return sp.Symbol(item)
+    name, latex = _invariant_names(item, idempotent)
+    sym = sp.Symbol(name)
+    _LATEX_NAMES[sym] = latex
+    return sym
+
+
+def _open_matrix(opened: tuple, dims: dict[str, sp.Expr], tensors: tuple) -> sp.MatrixExpr:
+    """Matrix expression of the open chains (one chain a -> b, or an outer product)."""
+    shapes = {n: s for n, s, _ in tensors}
+    symmetric = {n for n, _, sym in tensors if sym}
+
+    def mats(elems: Sequence[Elem]) -> list[sp.MatrixExpr]:
+        out = []
+        for name, t in elems:
+            if name != "I":
+                m = sp.MatrixSymbol(name, *(dims[s] for s in shapes[name]))
+                out.append(m.T if t else m)
+        return out
+
+    def vec(name: str) -> sp.MatrixExpr:
+        return sp.MatrixSymbol(name, dims[shapes[name][0]], 1)
+
+    if len(opened) == 1 and opened[0][3][0] == "f":
+        ms = mats(opened[0][2])
+        space = opened[0][1].rsplit("_", 1)[0]  # indices are named "<space>_<n>"
+        return sp.MatMul(*ms) if ms else sp.Identity(dims[space])
+    (_, _, left, (_, u)), (_, _, right, (_, v)) = opened
+    # (A u)(B v)^T = A u v^T B^T; transposes of symmetric matrices are dropped.
+    row = [
+        m.T if not (isinstance(m, sp.MatrixSymbol) and m.name in symmetric) else m
+        for m in reversed(mats(right))
+    ]
+    row = [m.arg if isinstance(m, sp.Transpose) else m for m in row]
+    return sp.MatMul(*mats(left), vec(u), vec(v).T, *row)
+
+
+# --------------------------------------------------------------------------------------------
+# T1 / T4: single-sample node-perturbation estimator
+# --------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _estimator(isotropic: bool, quadratic: bool, proj: str | None) -> dict[str, Derived]:
+    ctx = _Ctx({"N": N, "d": d})
+    g, x = ctx.tensor("g", ("N",)), ctx.tensor("x", ("d",))
+    if not isotropic:
+        ctx.tensor("Sigma", ("N", "N"), symmetric=True)
+    cov = None if isotropic else "Sigma"
+    xis = {f: ctx.gaussian_vector(f, "N", sigma**2, cov) for f in ("xi", "xi2")}
+    P = ctx.tensor("P", ("d", "d"), symmetric=True, idem=proj == "idempotent") if proj else None
+
+    def G(fam: str, i: str, a: str) -> Poly:
+        """(G P)_{ia} = (g.xi + q) xi_i (P x)_a / sigma^2."""
+        xi, k = xis[fam], ctx.index("N")
+        dl = g(k) * xi(k)
+        if quadratic:
+            m = ctx.index("N")
+            dl = dl + sp.Rational(1, 2) * xi(m) * xi(m)
+        if P is None:
+            xa = x(a)
+        else:
+            b = ctx.index("d")
+            xa = x(b) * P(b, a)
+        return sigma**-2 * dl * xi(i) * xa
+
+    i, a = ctx.index("N"), ctx.index("d")
+    mean = _canon(ctx, _expect(ctx, G("xi", i, a), ["xi"]), (i, a))
+    second = _canon(ctx, _expect(ctx, G("xi", i, a) * G("xi", i, a), ["xi"]))
+    # |E G|^2 = E <G, G'> with G' an independent copy: no typed-in |mean|^2 needed.
+    cross = _canon(ctx, _expect(ctx, G("xi", i, a) * G("xi2", i, a), ["xi", "xi2"]))
+    return {"mean": mean, "second_moment": second, "variance": second - cross}
+
+
+def estimator_moments(
+    isotropic: bool = False, quadratic: bool = False, proj: str | None = None
+) -> dict[str, sp.Expr]:
+    """Moments of the single-sample NP estimator ``G = (g.xi + q) xi (P x)^T / sigma^2`` (T1, T4).
+
+    Parameters
+    ----------
+    isotropic : bool
+        ``xi ~ N(0, sigma^2 I)`` if True, else ``xi ~ N(0, sigma^2 Sigma)``.
+    quadratic : bool
+        Include the MSE term ``q = |xi|^2 / 2`` (exact estimator for the squared loss);
+        False gives the linearised estimator (``q = 0``).
+    proj : {None, "symmetric", "idempotent"}
+        Input-side projector ``P`` (symmetric; ``"idempotent"`` uses ``P^2 = P``).
+
+    Returns
+    -------
+    dict
+        ``mean`` (matrix expression), ``second_moment`` ``E|G|_F^2`` and ``variance``
+        ``E|G - EG|_F^2`` (scalars in the invariants, e.g. ``g^T Sigma g``, ``tr(Sigma)``).
+
+    Examples
+    --------
+    >>> m = estimator_moments()
+    >>> m["mean"]
+    Sigma*g*x.T
+    >>> m["second_moment"]
+    |x|^2*(g^T Sigma g*tr(Sigma) + 2*g^T Sigma^2 g)
+    >>> estimator_moments(isotropic=True, proj="idempotent")["variance"]
+    |Px|^2*|g|^2*(N + 1)
+    """
+    if proj not in (None, "symmetric", "idempotent"):
+        raise ValueError(f"proj must be None, 'symmetric' or 'idempotent', got {proj!r}")
+    der = _estimator(isotropic, quadratic, proj)
+    return {k: _collect(v.sympy()) if k != "mean" else v.sympy() for k, v in der.items()}
+
+
+def _collect(expr: sp.Expr) -> sp.Expr:
+    return sp.factor(sp.expand(expr))
+
+
+# --------------------------------------------------------------------------------------------
+# T2: all layers perturbed, one shared dL
+# --------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _depth() -> dict[str, Derived]:
+    ctx = _Ctx({"N_l": N_l, "N_o": N_o, "d": d})
+    gl, go, x = ctx.tensor("g_l", ("N_l",)), ctx.tensor("g_o", ("N_o",)), ctx.tensor("x", ("d",))
+    xil = ctx.gaussian_vector("xi", "N_l", sigma**2)
+    xio = ctx.gaussian_vector("xi_o", "N_o", sigma**2)
+
+    def G(i: str, a: str) -> Poly:
+        """G_l = dL xi_l x_l^T / sigma^2 with dL = sum over ALL layers g_m . xi_m (linearised)."""
+        k, m = ctx.index("N_l"), ctx.index("N_o")
+        dl = gl(k) * xil(k) + go(m) * xio(m)
+        return sigma**-2 * dl * xil(i) * x(a)
+
+    i, a = ctx.index("N_l"), ctx.index("d")
+    fams = ["xi", "xi_o"]
+    return {
+        "mean": _canon(ctx, _expect(ctx, G(i, a), fams), (i, a)),
+        "second_moment": _canon(ctx, _expect(ctx, G(i, a) * G(i, a), fams)),
+    }
+
+
+def depth_moments() -> dict[str, sp.Expr]:
+    """Layer-``l`` estimator moments when every layer is perturbed and dL is shared (T2).
+
+    The other layers are lumped into one Gaussian vector of ``N_o`` units (exact: a concatenation
+    of independent Gaussians is Gaussian); ``|g|^2 = |g_l|^2 + |g_o|^2`` is the gradient over all
+    perturbed units.
+
+    Examples
+    --------
+    >>> m = depth_moments()
+    >>> m["mean"]
+    g_l*x.T
+    >>> m["second_moment"]
+    |x|^2*(N_l*|g|^2 + 2*|g_l|^2)
+    """
+    der = _depth()
+    total = sp.Symbol("|g|^2")
+    _LATEX_NAMES[total] = r"\lVert g\rVert^{2}"
+    second = der["second_moment"].sympy()
+    second = second.subs(sp.Symbol("|g_o|^2"), total - sp.Symbol("|g_l|^2"))
+    return {"mean": der["mean"].sympy(), "second_moment": _collect(second)}
+
+
+# --------------------------------------------------------------------------------------------
+# T5: exact second-moment recursions for online teacher-student learning
+# --------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _recursion(rule: str, white: bool) -> Derived:
+    if rule not in RULES:
+        raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
+    ctx = _Ctx({"N": N, "d": d})
+    E = ctx.tensor("E", ("N", "d"))
+    ctx.tensor("M", ("d", "d"), symmetric=True)
+    ctx.rules.append(((("E", True), ("E", False)), (("M", False),)))  # E^T E -> M
+    if not white:
+        ctx.tensor("C", ("d", "d"), symmetric=True)
+        Q = ctx.tensor("Q", ("d", "d"), symmetric=True)
+    x = ctx.gaussian_vector("x", "d", sp.Integer(1), None if white else "C")
+    fams = ["x"]
+
+    def r(i: str) -> Poly:  # residual W x - y* = E x
+        c = ctx.index("d")
+        return E(i, c) * x(c)
+
+    def dot(u: Callable[[str], Poly], v: Callable[[str], Poly]) -> Poly:
+        k = ctx.index("N")
+        return u(k) * v(k)
+
+    def scalar_fn(expr: Poly) -> Callable[[], Poly]:
+        """Simplify a scalar once, then re-instantiate it with fresh indices on each use."""
+        der = _canon(ctx, expr)
+        return lambda: _to_poly(ctx, der)
+
+    if rule == "np":
+        xi = ctx.gaussian_vector("xi", "N", sigma**2)
+        fams.append("xi")
+        u = lambda k: r(k) + xi(k)  # noqa: E731  (perturbed output minus target)
+        dl = scalar_fn(sp.Rational(1, 2) * (dot(u, u) - dot(r, r)))
+    elif rule == "wp":
+        Psi = ctx.gaussian_matrix("Psi", ("N", "d"), sigma**2)
+        fams.append("Psi")
+
+        def u(k: str) -> Poly:  # (W + Psi) x - y* = (E + Psi) x
+            c = ctx.index("d")
+            return (E(k, c) + Psi(k, c)) * x(c)
+
+        dl = scalar_fn(sp.Rational(1, 2) * (dot(u, u) - dot(r, r)))
+
+    def ghat(i: str, b: str) -> Poly:
+        if rule == "gd":
+            return r(i) * x(b)
+        if rule == "np":
+            return sigma**-2 * dl() * xi(i) * x(b)
+        return sigma**-2 * dl() * Psi(i, b)
+
+    def e_new(i: str, a: str) -> Poly:  # E' = E - eta Ghat Q
+        if white:
+            return E(i, a) - eta * ghat(i, a)
+        b = ctx.index("d")
+        return E(i, a) - eta * ghat(i, b) * Q(b, a)
+
+    a, b, i = ctx.index("d"), ctx.index("d"), ctx.index("N")
+    if white:  # tr M' = sum_a M'_aa
+        return _canon(ctx, _expect(ctx, e_new(i, a) * e_new(i, a), fams))
+    return _canon(ctx, _expect(ctx, e_new(i, a) * e_new(i, b), fams), (a, b))
+
+
+def recursion_terms(rule: str) -> tuple[tuple[Key, sp.Expr], ...]:
+    """Structured form of the T5 recursion ``M_{t+1} = sum_k coef_k * monomial_k`` (for numerics).
+
+    Each monomial is linear in ``M`` (or free of it: the noise floor). See :class:`Derived`.
+
+    Examples
+    --------
+    >>> for (closed, opened), coef in recursion_terms("gd"):
+    ...     print(closed, opened[0][2], coef)
+    () (('M', False),) 1
+    () (('M', False), ('C', False), ('Q', False)) -eta
+    () (('Q', False), ('C', False), ('M', False)) -eta
+    () (('Q', False), ('C', False), ('M', False), ('C', False), ('Q', False)) 2*eta**2
+    (('tr', 'd', (('C', False), ('M', False))),) (('Q', False), ('C', False), ('Q', False)) eta**2
+    """
+    return _recursion(rule, False).terms
+
+
+def recursion(rule: str) -> sp.MatrixExpr:
+    """``M_{t+1}`` as a sympy matrix expression in ``M = M_t``, ``C``, ``Q`` (T5).
+
+    Examples
+    --------
+    >>> sorted(str(t) for t in recursion("gd").args)
+    ['(-eta)*M*C*Q', '(-eta)*Q*C*M', '(2*eta**2)*Q*C*M*C*Q', '(eta**2*tr(C M))*Q*C*Q', 'M']
+    """
+    return _recursion(rule, False).sympy()
+
+
+def white_recursion(rule: str) -> sp.Expr:
+    """``m_{t+1}`` for white inputs, ``C = Q = I``, with ``m = |E|_F^2 = tr M`` (T5).
+
+    Examples
+    --------
+    >>> a = white_recursion("np").coeff(sp.Symbol("m"))
+    >>> sp.expand(a - (1 - 2 * eta + eta**2 * (N + 2) * (d + 2)))
+    0
+    """
+    expr = _recursion(rule, True).sympy()
+    return sp.expand(expr.subs(sp.Symbol("tr(M)"), sp.Symbol("m")))
+
+
+def white_rates(rule: str) -> dict[str, sp.Expr]:
+    """Optimal and maximal learning rate, contraction and floor for white inputs (sympy solved).
+
+    ``m' = a m + b``: ``eta_opt`` minimises ``a``, ``eta_max`` solves ``a = 1``; the asymptotic
+    loss is ``floor = b / (2 (1 - a))`` (loss = m / 2 for ``C = I``).
+
+    Examples
+    --------
+    >>> white_rates("np")["eta_opt"]
+    1/((N + 2)*(d + 2))
+    >>> white_rates("gd")["eta_max"]
+    2/(d + 2)
+    """
+    m = sp.Symbol("m")
+    expr = white_recursion(rule)
+    a = sp.expand(expr.coeff(m))
+    b = sp.expand(expr - a * m)
+    (eta_opt,) = sp.solve(sp.diff(a, eta), eta)
+    (eta_max,) = [s for s in sp.solve(sp.Eq(a, 1), eta) if s != 0]
+    return {
+        "contraction": sp.factor(a),
+        "drive": sp.factor(b),
+        "eta_opt": sp.factor(eta_opt),
+        "eta_max": sp.factor(eta_max),
+        "floor": sp.factor(b / (2 * (1 - a))),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# LaTeX
+# --------------------------------------------------------------------------------------------
+
+
+def _tex(expr: sp.Expr) -> str:
+    return sp.latex(expr, symbol_names=_LATEX_NAMES)
+
+
+def _tex_terms(parts: Sequence[tuple[sp.Expr, str]]) -> str:
+    """Join ``coefficient * matrix`` terms (same matrices merged), sign in front."""
+    merged: dict[str, sp.Expr] = {}
+    for coef, mat in parts:
+        merged[mat] = merged.get(mat, 0) + coef
+    out = []
+    for mat, coef in merged.items():
+        coef = sp.factor(coef)
+        neg = sp.Mul.make_args(coef)[0].is_negative is True or (
+            isinstance(coef, sp.Mul) and coef.could_extract_minus_sign()
+        )
+        c = -coef if neg else coef
+        mat = mat or "I"
+        if c == 1:
+            body = mat
+        elif isinstance(c, sp.Add):
+            body = rf"\left({_tex(c)}\right) {mat}"
+        else:
+            body = f"{_tex(c)} {mat}"
+        sign = "-" if neg else "+"
+        out.append(f" {sign} {body}" if out else ("-" if neg else "") + body)
+    return "".join(out)
+
+
+def _tex_recursion(rule: str) -> str:
+    """``M' = M - eta(...) + eta^2 Q[...]Q + eta^2 sigma^2 Q[...]Q`` from the derived terms."""
+    groups: dict[tuple[int, int], list[tuple[sp.Expr, tuple[Elem, ...]]]] = defaultdict(list)
+    for (closed, opened), coef in recursion_terms(rule):
+        poly = sp.Poly(coef, eta, sigma)
+        for (p, s), c in zip(poly.monoms(), poly.coeffs(), strict=True):
+            scal = c * sp.Mul(*(invariant(item) for item in closed))
+            groups[p, s].append((scal, opened[0][2]))
+    out = ""
+    for p, s in sorted(groups):
+        items = groups[p, s]
+        wrap = p == 2 and all(e[0] == ("Q", False) and e[-1] == ("Q", False) for _, e in items)
+        mats = [(c, _elems_text(e[1:-1] if wrap else e, True)) for c, e in items]
+        if p == 0:
+            out += _tex_terms(mats)
+        elif p == 1 and all(c == -1 for c, _ in items):
+            out += rf" - \eta\left({_tex_terms([(sp.Integer(1), m) for _, m in mats])}\right)"
+        else:
+            pre = _tex(eta**p * sigma**s)
+            inner = _tex_terms(mats)
+            body = rf"Q\left[{inner}\right]Q" if wrap else rf"\left[{inner}\right]"
+            out += f" + {pre} {body}"
+    return "M' = " + out
+
+
+def _in_powers(expr: sp.Expr, var: sp.Symbol) -> sp.Expr:
+    """``sum_p factor(c_p) var^p``: a polynomial with factored coefficients, for display."""
+    poly = sp.Poly(sp.expand(expr), var)
+    return sp.Add(
+        *(sp.factor(c) * var**p for (p,), c in zip(poly.monoms(), poly.coeffs(), strict=True))
+    )
+
+
+@functools.cache
+def latex_equations() -> dict[str, str]:
+    """LaTeX bodies (no ``$``) of every derived equation, keyed ``T1_...`` to ``T5_...``.
+
+    Examples
+    --------
+    >>> eqs = latex_equations()
+    >>> eqs["T1_mean"]
+    '\\\\mathbb{E}[G] = \\\\Sigma g x^{T}'
+    >>> sorted(eqs)[:3]
+    ['T1_mean', 'T1_mse_second_moment_isotropic', 'T1_second_moment']
+    """
+    G = r"\mathbb{E}\lVert G\rVert_F^{2}"
+    V = r"\mathbb{E}\lVert G - \mathbb{E}G\rVert_F^{2}"
+    gen, iso = estimator_moments(), estimator_moments(isotropic=True)
+    mse = estimator_moments(isotropic=True, quadratic=True)
+    proj = estimator_moments(isotropic=True, proj="idempotent")
+    depth = depth_moments()
+    eqs = {
+        "T1_mean": r"\mathbb{E}[G] = " + _tex(gen["mean"]),
+        "T1_second_moment": f"{G} = " + _tex(gen["second_moment"]),
+        "T1_variance": f"{V} = " + _tex(gen["variance"]),
+        "T1_second_moment_isotropic": f"{G} = " + _tex(iso["second_moment"]),
+        "T1_variance_isotropic": f"{V} = " + _tex(iso["variance"]),
+        "T1_mse_second_moment_isotropic": f"{G} = " + _tex(mse["second_moment"]),
+        "T2_mean": r"\mathbb{E}[G_l] = " + _tex(depth["mean"]),
+        "T2_second_moment": r"\mathbb{E}\lVert G_l\rVert_F^{2} = " + _tex(depth["second_moment"]),
+        "T4_mean": r"\mathbb{E}[G P] = " + _tex(proj["mean"]),
+        "T4_variance": r"\mathbb{E}\lVert GP - \mathbb{E}GP\rVert_F^{2} = "
+        + _tex(proj["variance"]),
+    }
+    for rule in RULES:
+        eqs[f"T5_{rule}"] = _tex_recursion(rule)
+        rates = white_rates(rule)
+        drive = f" + {_tex(rates['drive'])}" if rates["drive"] != 0 else ""
+        a = _tex(_in_powers(rates["contraction"], eta))
+        eqs[f"T5_white_{rule}"] = rf"m' = \left({a}\right) m{drive}"
+        eqs[f"T5_white_{rule}_eta_opt"] = r"\eta^{*} = " + _tex(rates["eta_opt"])
+        eqs[f"T5_white_{rule}_eta_max"] = r"\eta_{\max} = " + _tex(rates["eta_max"])
+    return eqs
