@@ -1,0 +1,109 @@
+# Config validation (schema fills defaults, rejects unknown keys/values before any job) and
+# small helpers shared by all rule files.
+import json
+import zlib
+from pathlib import Path
+
+import jsonschema
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+SCHEMA = Path(str(workflow.current_basedir)).parent / "schemas" / "config.schema.yaml"
+
+
+def _config_errors(cfg):
+    """Every schema violation of ``cfg`` as 'config key a.b.c: message' lines."""
+    import yaml
+
+    schema = yaml.safe_load(SCHEMA.read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    lines = []
+    for err in sorted(validator.iter_errors(cfg), key=lambda e: list(map(str, e.path))):
+        where = ".".join(str(p) for p in err.path) or "(top level)"
+        lines.append(f"  config key {where}: {err.message}")
+    return lines
+
+
+_errors = _config_errors(config)
+if _errors:
+    raise WorkflowError(
+        "Invalid configuration (see workflow/schemas/config.schema.yaml for every key, its "
+        "default and allowed values):\n" + "\n".join(_errors)
+    )
+validate(config, "../schemas/config.schema.yaml")  # fills the defaults into config
+
+FIGURES = ("F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "F9")
+FIGURE_NAMES = {
+    "F1": "lowrank",
+    "F2": "estimator",
+    "F3": "curves",
+    "F4": "anchors",
+    "F5": "depth",
+    "F6": "convergence",
+    "F7": "continual",
+    "F8": "update_depth",
+    "F9": "simulator",
+}
+# Figure chains whose simulation rules are skeletons until the learning rules and training
+# driver exist (sim/rules, sim/train...): refused here, before any job, instead of failing later.
+# The lead removes a figure from PENDING when its chain in rules/pending.smk is wired up.
+PENDING = {"F1", "F5", "F6", "F7", "F8"}
+_blocked = sorted(PENDING & set(config["figures"]))
+if _blocked:
+    raise WorkflowError(
+        f"config key figures: {', '.join(_blocked)} not wired yet; these chains need the "
+        "learning rules (NP, LOCO, BP, FA, DFA) and a training driver. Allowed now: "
+        f"{sorted(set(FIGURES) - PENDING)}. See workflow/README.md for what each chain needs."
+    )
+
+STYLE = "figures/style.mplstyle"
+FIGURE_IO = "figures/io.py"
+
+
+def all_local_cores():
+    """Cores of this run, for a job that must run alone (timing); 1 when none are set."""
+    try:
+        return max(1, int(workflow.cores))
+    except Exception:  # --report / --lint / dry runs without --cores: value is irrelevant
+        return 1
+
+
+def src(*modules):
+    """Source files of the dotted ``modules`` (inputs, so editing them reruns the rule).
+
+    A module is ``a/b.py`` or a package ``a/b/`` (then every ``.py`` file in it).
+    """
+    files = []
+    for m in modules:
+        path = Path(m.replace(".", "/"))
+        if path.is_dir():
+            files += sorted(str(p) for p in path.rglob("*.py"))
+        else:
+            files.append(f"{path}.py")
+    return files
+
+
+def stream(figure, *keys):
+    """Entropy for np.random.default_rng: [root seed, figure number, stable hashes of keys]."""
+    words = [int(config["seed"]), int(figure.lstrip("F"))]
+    return words + [zlib.crc32(str(k).encode()) for k in keys]
+
+
+def figure_files(fig):
+    """The PDF and PNG of figure ``fig`` (e.g. 'F9')."""
+    stem = f"results/figures/{fig}_{FIGURE_NAMES[fig]}"
+    return {"pdf": f"{stem}.pdf", "png": f"{stem}.png"}
+
+
+def enabled(fig):
+    return fig in config["figures"]
+
+
+def final_targets():
+    targets = []
+    for fig in sorted(config["figures"]):
+        targets += list(figure_files(fig).values())
+    targets.append("results/numbers.json")
+    if config["paper"]["build"]:
+        targets.append("results/paper.pdf")
+    return targets

@@ -1,0 +1,28 @@
+# Every number the paper quotes: per-figure parts -> results/numbers.json -> TeX macros.
+
+
+rule numbers:
+    """Merge results/F<n>/numbers.json of the enabled figures into one flat JSON."""
+    input:
+        [f"results/{fig}/numbers.json" for fig in sorted(config["figures"])],
+    output:
+        numbers="results/numbers.json",
+        timing="results/numbers_timing_keys.json",
+    log:
+        "logs/numbers.log",
+    localrule: True
+    script:
+        "../scripts/merge_numbers.py"
+
+
+rule numbers_tex:
+    """One \\newcommand per number for the paper."""
+    input:
+        "results/numbers.json",
+    output:
+        "paper/generated/numbers.tex",
+    log:
+        "logs/numbers_tex.log",
+    localrule: True
+    script:
+        "../scripts/numbers_tex.py"

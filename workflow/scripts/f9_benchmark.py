@@ -1,0 +1,14 @@
+"""F9: run benchmarks/bench_simulator.py's ``main(argv)`` and keep its JSON (timings)."""
+
+import importlib.util
+import sys
+
+sm = globals()["snakemake"]  # injected by Snakemake's `script:` directive
+
+with open(sm.log[0], "w") as log:
+    sys.stdout = sys.stderr = log
+    spec = importlib.util.spec_from_file_location("bench_simulator", sm.input[0])
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    argv = ["--json", sm.output.json, "--repeats", str(sm.params.repeats)]
+    bench.main(argv + (["--cython"] if sm.params.cython else []))
