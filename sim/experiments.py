@@ -5,12 +5,18 @@
 * `max_stable_lr`: the largest rate of a grid that trains without diverging.
 * `update_cost`: measured wall time of one update per rule and depth, with the rule's
   declared critical-path depth.
-* `update_spectra`: singular values of accumulated NP updates and of layer activity (F1).
+* `update_spectra`: singular values of single and accumulated NP or LOCO batch updates and of
+  layer activity (F1), at the initial or at given (trained) weights, with the rank bounds.
+* `run_config`: one run's config from a shared base (rule name, the rule options that rule
+  family understands, depth, learning rate, seed).
+* `continual_summary`: accuracy matrix, final accuracy and forgetting of a continual run (F7).
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
+import inspect
 import time
 from collections.abc import Sequence
 
@@ -19,16 +25,59 @@ import numpy as np
 from .config import resolve
 from .network import Network
 from .rules import critical_path_depth, make_rule
-from .rules.loco import with_bias
+from .rules.loco import LayerProjector, with_bias
 from .train import Diverged, build_network, load_data, train
 
-__all__ = ["lr_sweep", "max_stable_lr", "update_cost", "update_spectra", "with_lr"]
+__all__ = [
+    "continual_summary",
+    "lr_sweep",
+    "max_stable_lr",
+    "run_config",
+    "update_cost",
+    "update_spectra",
+    "with_lr",
+]
 
 
 def with_lr(config: dict, lr: float) -> dict:
     """A copy of ``config`` with ``optimizer.lr = lr``."""
     cfg = copy.deepcopy(config)
     cfg.setdefault("optimizer", {})["lr"] = float(lr)
+    return cfg
+
+
+def run_config(
+    base: dict,
+    rule: str,
+    *,
+    depth: int | None = None,
+    lr: float | None = None,
+    seed: int | None = None,
+) -> dict:
+    """One run's config: ``base`` for ``rule`` (with the options its family understands).
+
+    ``base["rule"]`` may hold options of several rule families (e.g. ``sigma`` for NP and
+    LOCO, ``surrogate_slope`` for BP); only those ``rule`` accepts are kept, so one base serves
+    every rule. ``depth``, ``lr`` and ``seed`` set ``network.depth``, ``optimizer.lr`` and
+    ``seed`` when given.
+
+    Examples
+    --------
+    >>> base = {"rule": {"loss": "cross_entropy", "sigma": 0.1, "k": 32}}
+    >>> run_config(base, "bp", depth=4)["rule"], run_config(base, "bp", depth=4)["network"]
+    ({'name': 'bp', 'loss': 'cross_entropy'}, {'depth': 4})
+    >>> run_config(base, "loco", lr=0.01)["rule"]["k"], run_config(base, "np")["rule"]
+    (32, {'name': 'np', 'loss': 'cross_entropy', 'sigma': 0.1})
+    """
+    cfg = copy.deepcopy(base)
+    options = {k: v for k, v in cfg.get("rule", {}).items() if k != "name"}
+    cfg["rule"] = {"name": rule, **_options_for(rule, options)}
+    if depth is not None:
+        cfg.setdefault("network", {})["depth"] = int(depth)
+    if lr is not None:
+        cfg = with_lr(cfg, lr)
+    if seed is not None:
+        cfg["seed"] = int(seed)
     return cfg
 
 
@@ -55,9 +104,19 @@ def lr_sweep(config: dict, lrs: Sequence[float]) -> dict:
     return {"runs": runs, "best": summary}
 
 
-def max_stable_lr(sweep: dict) -> float | None:
-    """Largest learning rate of a finished `lr_sweep` that did not diverge."""
-    stable = [r["lr"] for r in sweep["runs"] if not r["diverged"]]
+def max_stable_lr(sweep: dict, min_val_acc: float | None = None) -> float | None:
+    """Largest learning rate of a finished `lr_sweep` that did not diverge.
+
+    With ``min_val_acc``, a rate counts as stable only if its final validation accuracy also
+    exceeds ``min_val_acc`` (e.g. chance plus a margin: a run that "trains" without learning
+    is not stable learning). None when no rate qualifies.
+    """
+    stable = [
+        r["lr"]
+        for r in sweep["runs"]
+        if not r["diverged"]
+        and (min_val_acc is None or (r["history"] and r["history"][-1]["val_acc"] > min_val_acc))
+    ]
     return max(stable, default=None)
 
 
@@ -104,55 +163,122 @@ def update_cost(
 def _options_for(name: str, options: dict) -> dict:
     """Keep only the options a rule family understands."""
     perturbation = {"sigma", "loss", "noise"}
-    loco = perturbation | {
-        "k",
-        "energy",
-        "forget",
-        "n_clusters",
-        "new_cluster_cos",
-        "alpha",
-        "drop_tol",
-        "lowrank",
-        "clusters",
-    }
+    # every keyword of LayerProjector (k, energy, forget, ...), read from its signature so the
+    # list never falls behind the projector's options
+    loco = perturbation | (set(inspect.signature(LayerProjector).parameters) - {"self"})
     gradient = {"loss", "seed", "surrogate_slope"}
     allowed = {"np": perturbation, "wp": {"sigma", "loss"}, "loco": loco}.get(name, gradient)
     return {k: v for k, v in options.items() if k in allowed}
 
 
-def update_spectra(config: dict, batches: int = 20) -> dict:
-    """F1: spectra of accumulated NP batch updates and of layer inputs on real data.
+def update_spectra(
+    config: dict,
+    batches: int = 20,
+    *,
+    rule: str = "np",
+    weights: Sequence[np.ndarray] | None = None,
+) -> dict:
+    """F1: spectra of single and accumulated batch updates and of layer inputs on real data.
 
-    Trains nothing: from the config's initial network, draws ``batches`` NP estimates on
-    consecutive training batches and returns per layer the singular values of one batch update,
-    of their sum, and of the layer's input activity (bias included), plus the batch size.
+    Trains nothing: from the config's initial network, or from ``weights`` (e.g. a trained
+    network), draws NP or LOCO estimates (``rule``) on ``batches`` consecutive training batches.
+    Per layer ``l`` (``N_l`` units, ``d_l`` inputs plus the bias) it returns the singular values
+    of the *last* batch's update (for LOCO, after its projectors have seen every earlier
+    batch), of the sum of all updates and of the layer's input activity (bias included), the
+    eigenvalues of the centred input covariance (bias excluded) and the rank bounds of T3:
+    ``min(B, N_l, d_l + 1)`` for one batch and ``min(batches * B, N_l, d_l + 1)`` for the sum.
+    LOCO also reports the rank of each layer's projector at the last batch.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``rule``, too few training samples or ``weights`` of the wrong shapes.
     """
+    if rule not in ("np", "loco"):
+        raise ValueError(f"rule must be 'np' or 'loco', got {rule!r}")
     cfg = resolve(config)
+    batch = cfg["training"]["batch_size"]
+    if batches * batch > cfg["data"]["n_train"]:
+        raise ValueError(
+            f"update_spectra needs batches * batch_size = {batches * batch} training samples, "
+            f"data.n_train is {cfg['data']['n_train']}"
+        )
     data = load_data(cfg)
     net: Network = build_network(cfg, data.n_features, data.n_classes)
-    rule = make_rule(
-        "np", **_options_for("np", {k: v for k, v in cfg["rule"].items() if k != "name"})
-    )
+    if weights is not None:
+        shapes = [w.shape for w in net.weights]
+        if [np.shape(w) for w in weights] != shapes:
+            raise ValueError(f"weights must have shapes {shapes}")
+        net = dataclasses.replace(net, weights=[np.array(w, dtype=np.float64) for w in weights])
+    options = {k: v for k, v in cfg["rule"].items() if k != "name"}
+    learner = make_rule(rule, **_options_for(rule, options))
     rng = np.random.default_rng([cfg["seed"], 21])
-    batch = cfg["training"]["batch_size"]
     single, total, inputs = None, None, [[] for _ in net.weights]
+    projection_rank = None
     for b in range(batches):
         xb = data.train_x[b * batch : (b + 1) * batch]
         yb = np.eye(data.n_classes)[data.train_y[b * batch : (b + 1) * batch]]
-        est = rule.estimate(net, net.encode(xb, rng), yb, rng)
-        single = single or [g.copy() for g in est.grads]
-        total = (
-            [g.copy() for g in est.grads]
-            if total is None
-            else [t + g for t, g in zip(total, est.grads, strict=True)]
-        )
+        est = learner.estimate(net, net.encode(xb, rng), yb, rng)
+        single = [g.copy() for g in est.grads]
+        total = single if total is None else [t + g for t, g in zip(total, single, strict=True)]
+        projection_rank = est.extras.get("projection_rank")
         for l, pre in enumerate(est.extras["pre_rates"]):
-            inputs[l].append(with_bias(pre))
+            inputs[l].append(np.asarray(pre, dtype=np.float64))
     sv = lambda m: np.linalg.svd(m, compute_uv=False)  # noqa: E731
-    return {
+    activity = [np.vstack(x) for x in inputs]
+    n = batches * batch
+    out = {
+        "rule": rule,
         "batch_size": batch,
         "batches": batches,
+        "units": [w.shape[0] for w in net.weights],
+        "inputs": [w.shape[1] - 1 for w in net.weights],
+        "rank_bound_single": [min(batch, *w.shape) for w in net.weights],
+        "rank_bound_accumulated": [min(n, *w.shape) for w in net.weights],
         "single_update": [sv(g) for g in single],
         "accumulated_update": [sv(g) for g in total],
-        "activity": [sv(np.vstack(x)) for x in inputs],
+        "activity": [sv(with_bias(x)) for x in activity],
+        "activity_covariance": [sv(x - x.mean(axis=0)) ** 2 / (n - 1) for x in activity],
+    }
+    if projection_rank is not None:
+        out["projection_rank"] = [int(r) for r in projection_rank]
+    return out
+
+
+def continual_summary(history: Sequence[dict]) -> dict:
+    """F7: accuracy matrix, final accuracy and forgetting of a continual run (`train` history).
+
+    ``acc[i][j]`` is the accuracy on task ``j`` (its test split, argmax over its classes)
+    after the last epoch of task ``i``. ``learned[j] = acc[j][j]``; ``final[j] = acc[-1][j]``;
+    the forgetting of task ``j`` (every task but the last) is its best accuracy at any epoch
+    from the start of its training on, minus its final accuracy.
+
+    Examples
+    --------
+    >>> h = [{"task": 0, "task_test_acc": [0.9, 0.5]}, {"task": 1, "task_test_acc": [0.7, 0.8]}]
+    >>> s = continual_summary(h)
+    >>> s["acc"], s["mean_final_acc"], [round(f, 6) for f in s["forgetting"]]
+    ([[0.9, 0.5], [0.7, 0.8]], 0.75, [0.2])
+    """
+    if not history or "task_test_acc" not in history[0]:
+        raise ValueError("history must come from a continual run (records with task_test_acc)")
+    n_tasks = len(history[0]["task_test_acc"])
+    last = {r["task"]: r for r in history}
+    if sorted(last) != list(range(n_tasks)):
+        raise ValueError(f"history must cover tasks 0..{n_tasks - 1}, got {sorted(last)}")
+    acc = [list(map(float, last[i]["task_test_acc"])) for i in range(n_tasks)]
+    final = acc[-1]
+    best = [
+        max(float(r["task_test_acc"][j]) for r in history if r["task"] >= j) for j in range(n_tasks)
+    ]
+    forgetting = [best[j] - final[j] for j in range(n_tasks - 1)]
+    return {
+        "acc": acc,
+        "learned": [acc[j][j] for j in range(n_tasks)],
+        "final": final,
+        "best": best,
+        "forgetting": forgetting,
+        "mean_final_acc": float(np.mean(final)),
+        "mean_learned_acc": float(np.mean([acc[j][j] for j in range(n_tasks)])),
+        "mean_forgetting": float(np.mean(forgetting)) if forgetting else 0.0,
     }

@@ -5,9 +5,9 @@ LOCO constrains each layer's update ``G`` (n_out x d, d = inputs + bias) from th
 ``span(P_owm V)`` where
 
 * ``V = [mu, u_1 .. u_k]``: the mean input direction and the top-k principal directions of the
-  layer's recent (centred) inputs, tracked incrementally by `SubspaceTracker` (an exponentially
-  forgetting incremental SVD through the (k + B) x (k + B) Gram matrix of the stacked past
-  basis and new batch, never a size-d factorisation);
+  layer's recent (centred) inputs, tracked incrementally by `SubspaceTracker` (exponential
+  forgetting; an incremental SVD through a (k + B)-sized Gram matrix, or one block power
+  iteration per batch, O(d B k); never a size-d factorisation);
 * ``P_owm = I - A (A^T A + alpha I)^{-1} A^T``: orthogonal-weight-modification projector away
   from the protected directions ``A`` (cluster centres of *other* clusters from `ClusterBank`,
   plus directions of finished tasks), applied in its low-rank form;
@@ -30,6 +30,8 @@ __all__ = [
     "owm_projector",
     "owm_recursive",
 ]
+
+TRACKING = ("exact", "power")
 
 
 def owm_projector(A: np.ndarray, alpha: float) -> np.ndarray:
@@ -105,6 +107,11 @@ class SubspaceTracker:
         Weight of the past per batch (its energy is multiplied by ``forget``).
     energy : float in (0, 1], optional
         Keep the fewest directions explaining this fraction of the tracked energy (<= k).
+    tracking : {"exact", "power"}
+        ``"exact"``: incremental SVD of [past basis, new batch] through its (k + B) x (k + B)
+        Gram matrix. ``"power"``: one block power iteration with Rayleigh-Ritz per batch,
+        O(d B k); cheaper, but it converges only geometrically towards the dominant subspace
+        (slowly where eigenvalues are close).
 
     Examples
     --------
@@ -116,14 +123,18 @@ class SubspaceTracker:
     ((3, 2), True)
     """
 
-    def __init__(self, k: int, forget: float = 0.9, energy: float | None = None) -> None:
+    def __init__(
+        self, k: int, forget: float = 0.9, energy: float | None = None, tracking: str = "exact"
+    ) -> None:
+        if tracking not in TRACKING:
+            raise ValueError(f"tracking must be one of {TRACKING}, got {tracking!r}")
         if int(k) < 1:
             raise ValueError(f"k must be >= 1, got {k!r}")
         if not 0.0 <= forget < 1.0:
             raise ValueError(f"forget must be in [0, 1), got {forget!r}")
         if energy is not None and not 0.0 < energy <= 1.0:
             raise ValueError(f"energy must be in (0, 1], got {energy!r}")
-        self.k, self.forget, self.energy = int(k), float(forget), energy
+        self.k, self.forget, self.energy, self.tracking = int(k), float(forget), energy, tracking
         self.mean: np.ndarray | None = None
         self.basis: np.ndarray | None = None
         self.singular_values: np.ndarray | None = None
@@ -133,23 +144,50 @@ class SubspaceTracker:
         batch_mean = X.mean(axis=0)
         centred = (X - batch_mean).T / np.sqrt(X.shape[0])
         if self.mean is None or self.forget == 0.0:
-            self.mean, stacked = batch_mean, centred
+            self.mean = batch_mean
+            self._exact(centred, centred)
+            return
+        self.mean = self.forget * self.mean + (1.0 - self.forget) * batch_mean
+        past = self.basis * (np.sqrt(self.forget) * self.singular_values)
+        if self.tracking == "exact" or self.basis.shape[1] < self.k:
+            self._exact(np.hstack([past, centred]), centred)
         else:
-            self.mean = self.forget * self.mean + (1.0 - self.forget) * batch_mean
-            past = self.basis * (np.sqrt(self.forget) * self.singular_values)
-            stacked = np.hstack([past, centred])
-        # thin SVD of the d x m stacked matrix via its m x m Gram matrix (m = k + B << d is not
-        # required; GEMM-speed, no size-d factorisation); weak directions are cut at 1e-6 s_max
+            self._power_step(past, centred)
+
+    def _exact(self, stacked: np.ndarray, centred: np.ndarray) -> None:
+        """Thin SVD of the d x m ``stacked`` via its m x m Gram matrix (no size-d factorisation)."""
         gram = stacked.T @ stacked
         top = min(self.k, gram.shape[0])
         w, V = eigh(gram, subset_by_index=[gram.shape[0] - top, gram.shape[0] - 1], driver="evr")
-        w, V = w[::-1], V[:, ::-1]
+        self._keep(w[::-1], stacked @ V[:, ::-1], np.trace(gram))
+
+    def _power_step(self, past: np.ndarray, centred: np.ndarray) -> None:
+        """One block power (subspace) iteration with Rayleigh-Ritz on ``C = P P^T + X X^T``.
+
+        Costs O(d B k) in GEMMs and a k x k eigenproblem; iterated batch after batch it tracks
+        the dominant subspace of the exponentially weighted covariance.
+        """
+
+        def times_cov(M: np.ndarray) -> np.ndarray:
+            return past @ (past.T @ M) + centred @ (centred.T @ M)
+
+        Y = times_cov(self.basis)
+        R = np.linalg.cholesky(Y.T @ Y + 1e-13 * np.trace(Y.T @ Y) * np.eye(Y.shape[1])).T
+        Q = solve_triangular(R, Y.T, trans="T").T
+        w, V = np.linalg.eigh(Q.T @ times_cov(Q))
+        order = np.argsort(w)[::-1]
+        w, V = w[order], V[:, order]
+        energy = np.sum(past**2) + np.sum(centred**2)
+        self._keep(w, (Q @ V) * np.sqrt(np.maximum(w, 0.0)), energy)
+
+    def _keep(self, w: np.ndarray, scaled: np.ndarray, energy: float) -> None:
+        """Keep the leading directions; ``scaled`` holds them times their singular values."""
         s = np.sqrt(np.maximum(w, 0.0))
         r = int(np.sum(s > s[0] * 1e-6)) if s.size and s[0] > 0 else 0
         if self.energy is not None and r:
-            share = np.cumsum(s[:r] ** 2) / np.trace(gram)
+            share = np.cumsum(s[:r] ** 2) / energy
             r = min(r, int(np.searchsorted(share, self.energy - 1e-12)) + 1)
-        self.basis, self.singular_values = (stacked @ V[:, :r]) / s[:r], s[:r]
+        self.basis, self.singular_values = scaled[:, :r] / s[:r], s[:r]
 
     def directions(self) -> np.ndarray:
         """``V = [mu, u_1 .. u_r]`` (d x (r + 1)); the mean first, as the authors order them."""

@@ -34,6 +34,7 @@ class LayerProjector:
         k: int = 64,
         energy: float | None = None,
         forget: float = 0.9,
+        tracking: str = "exact",
         n_clusters: int = 10,
         new_cluster_cos: float = 0.95,
         alpha: float = 1e-3,
@@ -43,7 +44,7 @@ class LayerProjector:
     ) -> None:
         if not alpha >= 0:
             raise ValueError(f"alpha must be >= 0, got {alpha!r}")
-        self.tracker = SubspaceTracker(k, forget, energy)
+        self.tracker = SubspaceTracker(k, forget, energy, tracking)
         self.bank = ClusterBank(n_clusters, new_cluster_cos)
         self.alpha, self.drop_tol = float(alpha), float(drop_tol)
         self.lowrank, self.clusters = lowrank, clusters
@@ -95,7 +96,7 @@ class LOCO(NodePerturbation):
     sigma, loss, noise
         As in `NodePerturbation`.
     **projector
-        Keyword arguments of `LayerProjector` (k, energy, forget, n_clusters,
+        Keyword arguments of `LayerProjector` (k, energy, forget, tracking, n_clusters,
         new_cluster_cos, alpha, drop_tol, lowrank, clusters).
     """
 

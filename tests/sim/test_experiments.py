@@ -1,8 +1,17 @@
 """Experiment building blocks: lr sweeps, update cost/depth, update spectra (rank bounds)."""
 
 import numpy as np
+import pytest
 
-from sim.experiments import lr_sweep, max_stable_lr, update_cost, update_spectra
+from sim.experiments import (
+    continual_summary,
+    lr_sweep,
+    max_stable_lr,
+    run_config,
+    update_cost,
+    update_spectra,
+)
+from sim.train import train
 
 TINY = {
     "seed": 1,
@@ -37,3 +46,62 @@ def test_np_batch_update_rank_is_bounded_by_the_batch_size():
         assert np.sum(s > s[0] * 1e-10) <= 6  # rank <= min(B, N, d)
     for s in spectra["accumulated_update"]:
         assert np.sum(s > s[0] * 1e-10) <= 18
+
+
+def test_max_stable_lr_with_an_accuracy_floor_skips_rates_that_do_not_learn():
+    hist = lambda acc: [{"val_acc": acc}]  # noqa: E731
+    sweep = {
+        "runs": [
+            {"lr": 0.1, "diverged": False, "history": hist(0.6)},
+            {"lr": 1.0, "diverged": False, "history": hist(0.15)},
+            {"lr": 10.0, "diverged": True, "history": []},
+        ]
+    }
+    assert max_stable_lr(sweep) == 1.0
+    assert max_stable_lr(sweep, min_val_acc=0.2) == 0.1
+    assert max_stable_lr(sweep, min_val_acc=0.9) is None
+
+
+def test_run_config_keeps_only_the_options_of_the_rule_family_and_trains():
+    base = TINY | {"rule": {"loss": "cross_entropy", "sigma": 0.1, "k": 4}}
+    assert run_config(base, "bp")["rule"] == {"name": "bp", "loss": "cross_entropy"}
+    cfg = run_config(base, "loco", depth=3, lr=0.02, seed=7)
+    assert cfg["rule"]["k"] == 4 and cfg["network"]["depth"] == 3
+    assert cfg["optimizer"]["lr"] == 0.02 and cfg["seed"] == 7
+    assert base["rule"] == {"loss": "cross_entropy", "sigma": 0.1, "k": 4}  # not mutated
+    for rule in ("bp", "fa", "dfa", "np", "loco"):
+        assert len(train(run_config(base, rule))["history"]) == 1
+
+
+def test_loco_update_rank_is_bounded_by_batch_and_projector_and_weights_are_used():
+    cfg = TINY | {
+        "network": {"depth": 2, "hidden": 40, "mode": "rate"},
+        "rule": {"name": "np", "k": 3},
+        "training": {"epochs": 1, "batch_size": 8},
+    }
+    spectra = update_spectra(cfg, batches=4, rule="loco")
+    assert spectra["rank_bound_single"] == [8, 4] and spectra["rank_bound_accumulated"] == [21, 4]
+    for s, r in zip(spectra["single_update"], spectra["projection_rank"], strict=True):
+        assert np.sum(s > s[0] * 1e-10) <= min(8, r)  # rank <= min(B, projector rank)
+    assert [len(c) for c in spectra["activity_covariance"]] == [20, 32]  # min(samples, d)
+    init = update_spectra(cfg, batches=4)
+    weights = [np.zeros((40, 21)), np.full((4, 41), 0.1)]
+    moved = update_spectra(cfg, batches=4, weights=weights)
+    assert not np.allclose(moved["activity"][1], init["activity"][1])
+    with pytest.raises(ValueError, match="shapes"):
+        update_spectra(cfg, batches=4, weights=weights[:1])
+    with pytest.raises(ValueError, match="n_train"):
+        update_spectra(cfg, batches=9)
+
+
+def test_continual_summary_of_a_two_task_run():
+    cfg = run_config(TINY | {"data": TINY["data"] | {"tasks": [[0, 1], [2, 3]]}}, "bp", lr=0.1)
+    cfg["training"] = {"epochs": 2, "batch_size": 16}
+    history = train(cfg)["history"]
+    s = continual_summary(history)
+    assert np.shape(s["acc"]) == (2, 2) and len(s["forgetting"]) == 1
+    assert s["acc"][1] == history[-1]["task_test_acc"]
+    best0 = max(r["task_test_acc"][0] for r in history)
+    assert s["forgetting"][0] == pytest.approx(best0 - s["acc"][1][0])
+    with pytest.raises(ValueError, match="continual"):
+        continual_summary([{"task": 0, "val_acc": 0.5}])

@@ -74,6 +74,24 @@ def test_tracker_without_memory_is_the_batch_pca_and_with_memory_finds_a_fixed_s
     assert np.max(subspace_angles(slow.basis, basis)) < 1e-8
 
 
+def test_power_tracking_converges_to_the_exact_subspace_of_a_stationary_stream():
+    rng = np.random.default_rng(12)
+    basis = np.linalg.qr(rng.normal(size=(60, 6)))[0]
+    scales = [6, 5, 4, 3, 2, 1]
+    exact, power = (
+        SubspaceTracker(k=3, forget=0.95),
+        SubspaceTracker(k=3, tracking="power", forget=0.95),
+    )
+    for _ in range(60):
+        X = rng.normal(size=(32, 6)) * scales @ basis.T
+        exact.update(X)
+        power.update(X)
+    assert power.basis.shape == (60, 3)
+    assert np.max(subspace_angles(power.basis, basis[:, :3])) < 0.1
+    assert np.max(subspace_angles(power.basis, exact.basis)) < 0.1
+    np.testing.assert_allclose(power.singular_values, exact.singular_values, rtol=0.05)
+
+
 def test_tracker_energy_fraction_picks_the_fewest_directions():
     rng = np.random.default_rng(3)
     X = rng.normal(size=(500, 6)) * [10, 1, 1e-3, 1e-3, 1e-3, 1e-3]
