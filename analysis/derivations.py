@@ -18,7 +18,8 @@ expressions; their coefficients (polynomials in ``N``, ``d``, ``sigma``, ``eta``
 
 Notation (LOCO.md section 3): ``N`` perturbed units, input ``x`` in R^d, ``g`` the gradient with
 respect to the perturbed currents, ``xi ~ N(0, sigma^2 Sigma)``, estimator
-``G = (g.xi + q) xi x^T / sigma^2`` (``q = 0`` linearised, ``q = |xi|^2 / 2`` for the MSE loss);
+``G = (g.xi + q) xi x^T / sigma^2`` (``q = 0`` linearised, ``q = |xi|^2 / 2`` for the MSE loss;
+without the clean baseline ``dL = L(perturbed)`` adds the loss value ``L_0``: ``q -> q + L_0``);
 online teacher-student: ``E = W - W*``, ``M = E[E^T E]``, ``x ~ N(0, C)``, update
 ``W <- W - eta Ghat Q``.
 
@@ -40,10 +41,13 @@ from dataclasses import dataclass
 import sympy as sp
 
 __all__ = [
+    "COS",
+    "L0",
     "Derived",
     "N",
     "N_l",
     "N_o",
+    "alignment",
     "d",
     "depth_moments",
     "estimator_moments",
@@ -69,6 +73,8 @@ sigma = sp.Symbol("sigma", nonnegative=True)
 """Perturbation standard deviation."""
 eta = sp.Symbol("eta", positive=True)
 """Learning rate."""
+L0 = sp.Symbol("L_0", real=True)
+"""Per-sample loss of the clean forward pass (enters only when the baseline is not subtracted)."""
 
 RULES = ("gd", "np", "wp")
 
@@ -454,7 +460,9 @@ def _open_matrix(opened: tuple, dims: dict[str, sp.Expr], tensors: tuple) -> sp.
 
 
 @functools.cache
-def _estimator(isotropic: bool, quadratic: bool, proj: str | None) -> dict[str, Derived]:
+def _estimator(
+    isotropic: bool, quadratic: bool, proj: str | None, baseline: bool = True
+) -> dict[str, Derived]:
     ctx = _Ctx({"N": N, "d": d})
     g, x = ctx.tensor("g", ("N",)), ctx.tensor("x", ("d",))
     if not isotropic:
@@ -464,12 +472,14 @@ def _estimator(isotropic: bool, quadratic: bool, proj: str | None) -> dict[str, 
     P = ctx.tensor("P", ("d", "d"), symmetric=True, idem=proj == "idempotent") if proj else None
 
     def G(fam: str, i: str, a: str) -> Poly:
-        """(G P)_{ia} = (g.xi + q) xi_i (P x)_a / sigma^2."""
+        """(G P)_{ia} = (g.xi + q) xi_i (P x)_a / sigma^2 (+ L_0 in dL without the baseline)."""
         xi, k = xis[fam], ctx.index("N")
         dl = g(k) * xi(k)
         if quadratic:
             m = ctx.index("N")
             dl = dl + sp.Rational(1, 2) * xi(m) * xi(m)
+        if not baseline:  # dL = L(perturbed) = L_0 + (L(perturbed) - L(clean))
+            dl = dl + Poly([(L0, ())])
         if P is None:
             xa = x(a)
         else:
@@ -486,7 +496,10 @@ def _estimator(isotropic: bool, quadratic: bool, proj: str | None) -> dict[str, 
 
 
 def estimator_moments(
-    isotropic: bool = False, quadratic: bool = False, proj: str | None = None
+    isotropic: bool = False,
+    quadratic: bool = False,
+    proj: str | None = None,
+    baseline: bool = True,
 ) -> dict[str, sp.Expr]:
     """Moments of the single-sample NP estimator ``G = (g.xi + q) xi (P x)^T / sigma^2`` (T1, T4).
 
@@ -499,6 +512,10 @@ def estimator_moments(
         False gives the linearised estimator (``q = 0``).
     proj : {None, "symmetric", "idempotent"}
         Input-side projector ``P`` (symmetric; ``"idempotent"`` uses ``P^2 = P``).
+    baseline : bool
+        True: ``dL = L(perturbed) - L(clean)``.  False: the clean baseline is not subtracted,
+        ``dL = L(perturbed)``, which adds the clean loss value :data:`L0` to ``g.xi + q``;
+        the moments are then shown as polynomials in ``L_0``.
 
     Returns
     -------
@@ -515,15 +532,131 @@ def estimator_moments(
     |x|^2*(g^T Sigma g*tr(Sigma) + 2*g^T Sigma^2 g)
     >>> estimator_moments(isotropic=True, proj="idempotent")["variance"]
     |Px|^2*|g|^2*(N + 1)
+
+    Without the clean baseline the variance gains ``L_0^2 N |x|^2 / sigma^2``:
+
+    >>> estimator_moments(isotropic=True, baseline=False)["variance"]
+    L_0**2*N*|x|^2/sigma**2 + |g|^2*|x|^2*(N + 1)
     """
     if proj not in (None, "symmetric", "idempotent"):
         raise ValueError(f"proj must be None, 'symmetric' or 'idempotent', got {proj!r}")
-    der = _estimator(isotropic, quadratic, proj)
-    return {k: _collect(v.sympy()) if k != "mean" else v.sympy() for k, v in der.items()}
+    der = _estimator(isotropic, quadratic, proj, bool(baseline))
+    collect = _collect if baseline else lambda e: _in_powers(e, L0)
+    return {k: collect(v.sympy()) if k != "mean" else v.sympy() for k, v in der.items()}
 
 
 def _collect(expr: sp.Expr) -> sp.Expr:
     return sp.factor(sp.expand(expr))
+
+
+# --------------------------------------------------------------------------------------------
+# T1: alignment of the single-sample estimate with the true gradient
+# --------------------------------------------------------------------------------------------
+
+COS = sp.Symbol("cos(xi, g)", real=True)
+"""Cosine between the perturbation ``xi`` and the gradient ``g`` (one sample)."""
+
+
+def _gamma_to_loggamma(expr: sp.Expr) -> sp.Expr:
+    """``log(expr)`` with ``log(Gamma(.))`` written as ``loggamma(.)`` (no overflow, has a series
+    at infinity).  Use a positive non-integer variable: sympy rewrites ``loggamma`` of
+    half-integer-valued arguments of an integer symbol."""
+    out = sp.expand_log(sp.log(expr), force=True)
+    return out.replace(
+        lambda e: isinstance(e, sp.log) and isinstance(e.args[0], sp.gamma),
+        lambda e: sp.loggamma(e.args[0].args[0]),
+    )
+
+
+@functools.cache
+def alignment() -> dict[str, sp.Expr]:
+    """Expected cosine between the linearised single-sample NP estimate and the true gradient (T1).
+
+    ``G = (g.xi) xi x^T / sigma^2`` with ``xi ~ N(0, sigma^2 I_N)`` against ``g x^T``, derived in
+    three steps:
+
+    1. *cosine* (Isserlis-engine contraction, no expectation): ``<G, g x^T>_F = (g.xi)^2 |x|^2 /
+       sigma^2`` and ``|G|_F = |g.xi| |xi| |x| / sigma^2``, so ``cos(G, g x^T) = |cos(xi, g)|``,
+       whatever ``x`` and ``sigma``;
+    2. *expected*: by rotation invariance ``E|cos(xi, g)| = E|u_1|`` for ``u = z / |z|``,
+       ``z ~ N(0, I_N)``; the radius ``|z|`` is independent of the direction ``u``, so
+       ``E|z_1| = E|z| E|u_1|`` and ``E|u_1| = E|z_1| / E|z|``, both Gaussian integrals done by
+       sympy (``E|z|`` over the chi density ``r^(N-1) exp(-r^2/2)``);
+    3. *asymptotic*: the series at ``N -> oo`` of ``log E|u_1|`` (log-Gamma expansion); its
+       non-vanishing part gives the leading term, the rest the relative correction.
+
+    Returns
+    -------
+    dict
+        ``cosine`` (in terms of ``cos(xi, g)``), ``expected`` (exact, Gamma functions),
+        ``expected_rf`` (the same as ``1 / (sqrt(pi) RisingFactorial(N/2, 1/2))``, checked equal;
+        numerically stable at large ``N``), ``asymptotic`` (leading term) and ``correction``
+        (``expected / asymptotic`` to ``O(N^-3)``).
+
+    Examples
+    --------
+    >>> a = alignment()
+    >>> a["cosine"]
+    Abs(cos(xi, g))
+    >>> a["expected"]
+    gamma(N/2)/(sqrt(pi)*gamma(N/2 + 1/2))
+    >>> a["asymptotic"]
+    sqrt(2)/(sqrt(pi)*sqrt(N))
+    >>> a["correction"]
+    1 + 1/(4*N) + 1/(32*N**2)
+    """
+    # 1. the cosine, contracted by the engine (xi is a plain vector here: no expectation)
+    ctx = _Ctx({"N": N, "d": d})
+    g, x, xi = ctx.tensor("g", ("N",)), ctx.tensor("x", ("d",)), ctx.tensor("xi", ("N",))
+
+    def G(i: str, a: str) -> Poly:
+        k = ctx.index("N")
+        return sigma**-2 * g(k) * xi(k) * xi(i) * x(a)
+
+    def contract(f: Callable[[str, str], Poly], h: Callable[[str, str], Poly]) -> sp.Expr:
+        i, a = ctx.index("N"), ctx.index("d")
+        return _canon(ctx, f(i, a) * h(i, a)).sympy()
+
+    true = lambda i, a: g(i) * x(a)  # noqa: E731
+    inner, g_norm2, t_norm2 = contract(G, true), contract(G, G), contract(true, true)
+    sym = {s.name: s for s in inner.free_symbols | g_norm2.free_symbols | t_norm2.free_symbols}
+    pos = {s: sp.Symbol(n, positive=True) for n, s in sym.items() if n.startswith("|")}
+    pos[sigma] = sp.Symbol("sigma", positive=True)
+    g2, xi2 = pos[sym["|g|^2"]], pos[sym["|xi|^2"]]
+    pos[sym["g^T xi"]] = COS * sp.sqrt(g2) * sp.sqrt(xi2)  # g.xi = |g| |xi| cos(xi, g)
+    # <G, g x^T> is a square times positive invariants, so cos = +sqrt(cos^2)
+    if not inner.xreplace(pos).is_nonnegative:
+        raise RuntimeError(f"<G, g x^T> should be nonnegative, got {inner}")
+    cosine = sp.sqrt(sp.simplify((inner**2 / (g_norm2 * t_norm2)).xreplace(pos)))
+    if cosine.free_symbols != {COS}:
+        raise RuntimeError(f"cos(G, g x^T) should depend on cos(xi, g) only, got {cosine}")
+
+    # 2. E|u_1| = E|z_1| / E|z|
+    z, r = sp.symbols("z r", positive=True)
+    e_abs_z1 = 2 * sp.integrate(z * sp.exp(-(z**2) / 2), (z, 0, sp.oo)) / sp.sqrt(2 * sp.pi)
+    chi = sp.integrate(r**N * sp.exp(-(r**2) / 2), (r, 0, sp.oo)) / sp.integrate(
+        r ** (N - 1) * sp.exp(-(r**2) / 2), (r, 0, sp.oo)
+    )
+    expected = sp.gammasimp(e_abs_z1 / chi)
+    expected_rf = 1 / (sp.sqrt(sp.pi) * sp.rf(N / 2, sp.S.Half))  # Gamma(N/2 + 1/2) / Gamma(N/2)
+    if sp.gammasimp(expected_rf.rewrite(sp.gamma) - expected) != 0:
+        raise RuntimeError("the Pochhammer form of E|u_1| does not match the derived one")
+
+    # 3. N -> oo: log E|u_1| = (log of the leading power law) + O(1/N)
+    n, w = sp.Symbol("n", positive=True), sp.Symbol("w", positive=True)  # w = 1 / N
+    log_e = _gamma_to_loggamma(expected.subs(N, n))
+    series = sp.expand(sp.series(log_e, n, sp.oo, 4).removeO())
+    lead = sp.Add(*(t for t in series.args if sp.limit(t, n, sp.oo) != 0))
+    rest = (series - lead).subs(n, 1 / w)
+    asymptotic = sp.powsimp(sp.expand_log(sp.exp(lead), force=True)).subs(n, N)
+    correction = sp.series(sp.exp(rest), w, 0, 3).removeO().subs(w, 1 / N)
+    return {
+        "cosine": cosine,
+        "expected": expected,
+        "expected_rf": expected_rf,
+        "asymptotic": sp.simplify(asymptotic),
+        "correction": correction,
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -787,13 +920,18 @@ def latex_equations() -> dict[str, str]:
     >>> eqs["T1_mean"]
     '\\\\mathbb{E}[G] = \\\\Sigma g x^{T}'
     >>> sorted(eqs)[:3]
-    ['T1_mean', 'T1_mse_second_moment_isotropic', 'T1_second_moment']
+    ['T1_alignment', 'T1_mean', 'T1_mse_second_moment_isotropic']
     """
     G = r"\mathbb{E}\lVert G\rVert_F^{2}"
     V = r"\mathbb{E}\lVert G - \mathbb{E}G\rVert_F^{2}"
     gen, iso = estimator_moments(), estimator_moments(isotropic=True)
     mse = estimator_moments(isotropic=True, quadratic=True)
     proj = estimator_moments(isotropic=True, proj="idempotent")
+    nb_gen = estimator_moments(baseline=False)
+    nb_iso = estimator_moments(isotropic=True, baseline=False)
+    Gt = r"\mathbb{E}\lVert \tilde{G}\rVert_F^{2}"  # no baseline: dL = L(perturbed)
+    Vt = r"\mathbb{E}\lVert \tilde{G} - \mathbb{E}\tilde{G}\rVert_F^{2}"
+    al = alignment()
     depth = depth_moments()
     eqs = {
         "T1_mean": r"\mathbb{E}[G] = " + _tex(gen["mean"]),
@@ -802,6 +940,15 @@ def latex_equations() -> dict[str, str]:
         "T1_second_moment_isotropic": f"{G} = " + _tex(iso["second_moment"]),
         "T1_variance_isotropic": f"{V} = " + _tex(iso["variance"]),
         "T1_mse_second_moment_isotropic": f"{G} = " + _tex(mse["second_moment"]),
+        "T1_no_baseline_mean": r"\mathbb{E}[\tilde{G}] = " + _tex(nb_gen["mean"]),
+        "T1_no_baseline_second_moment": f"{Gt} = " + _tex(nb_gen["second_moment"]),
+        "T1_no_baseline_variance_isotropic": f"{Vt} = " + _tex(nb_iso["variance"]),
+        "T1_alignment": r"\mathbb{E}\cos\left(G, g x^{\top}\right) = "
+        + r"\mathbb{E}\left\lvert\cos(\xi, g)\right\rvert = "
+        + _tex(al["expected"])
+        + r" = "
+        + _tex(al["asymptotic"])
+        + rf"\left({_tex(al['correction'])} + O\left(N^{{-3}}\right)\right)",
         "T2_mean": r"\mathbb{E}[G_l] = " + _tex(depth["mean"]),
         "T2_second_moment": r"\mathbb{E}\lVert G_l\rVert_F^{2} = " + _tex(depth["second_moment"]),
         "T4_mean": r"\mathbb{E}[G P] = " + _tex(proj["mean"]),

@@ -51,12 +51,14 @@ __all__ = [
     "loco_speedup",
     "lowrank_plus_noise_cov",
     "max_stable_lr",
+    "np_alignment",
     "np_moments",
     "optimal_lr",
 ]
 
 RULES = der.RULES
 _ARGS = (der.N, der.d, der.sigma)
+_EST_ARGS = (der.N, der.d, der.sigma, der.L0)  # estimator moments: also the clean loss value
 
 # --------------------------------------------------------------------------------------------
 # Validation
@@ -154,11 +156,15 @@ def _item(item: tuple, arrays: dict[str, np.ndarray], diag: bool = False) -> flo
     return float(arrays[u] @ (arrays[v] if m is None else m @ arrays[v]))
 
 
-def _evaluate(derived: der.Derived, arrays: dict[str, np.ndarray], scalars: tuple) -> object:
-    """Numeric value of a derived expression (scalar, or matrix for two free indices)."""
+def _evaluate(
+    derived: der.Derived, arrays: dict[str, np.ndarray], scalars: tuple, args: tuple = _ARGS
+) -> object:
+    """Numeric value of a derived expression (scalar, or matrix for two free indices).
+
+    ``scalars`` are the values of the coefficient symbols ``args``."""
     total: object = 0.0
     for (closed, opened), coef in derived.terms:
-        c = float(_lambdify(coef)(*scalars)) * np.prod([_item(i, arrays) for i in closed])
+        c = float(_lambdify(coef, args)(*scalars)) * np.prod([_item(i, arrays) for i in closed])
         if not opened:
             total = total + c
             continue
@@ -183,12 +189,20 @@ def np_moments(
     *,
     proj: np.ndarray | None = None,
     quadratic: bool = False,
+    baseline: bool = True,
+    loss_value: float | None = None,
 ) -> dict[str, np.ndarray | float]:
     """Exact moments of the single-sample node-perturbation estimator (T1, T4).
 
     ``G = (g.xi + q) xi (P x)^T / sigma^2`` with ``xi ~ N(0, sigma^2 cov)``: the linearised
     estimator (``q = 0``, the default) or, with ``quadratic=True``, the exact estimator for the
     squared loss (``q = |xi|^2 / 2``).  The linearised moments do not depend on ``sigma``.
+
+    With ``baseline=False`` the clean loss is not subtracted (``dL = L(perturbed)``): ``dL``
+    gains the clean per-sample loss ``loss_value = L_0``, the mean is unchanged and the second
+    moment and variance gain ``L_0^2 tr(cov) |P x|^2 / sigma^2`` (plus
+    ``L_0 N (N + 2) |P x|^2`` for the isotropic MSE estimator): noise that grows like
+    ``L_0^2 / sigma^2``.
 
     Parameters
     ----------
@@ -204,6 +218,10 @@ def np_moments(
         Symmetric input-side projector ``P`` (identity if None).
     quadratic : bool
         Include the MSE term ``q``.
+    baseline : bool
+        Subtract the clean loss (default).  False requires ``sigma > 0`` and ``loss_value``.
+    loss_value : float, optional
+        Clean per-sample loss ``L_0`` (only with ``baseline=False``).
 
     Returns
     -------
@@ -217,16 +235,84 @@ def np_moments(
     array([6., 0., 8.])
     >>> float(m["second_moment"]), float(m["variance"])  # (N+2)|g|^2|x|^2, (N+1)|g|^2|x|^2
     (500.0, 375.0)
+
+    Without the baseline the variance gains ``L_0^2 N |x|^2 / sigma^2`` (here ``2 * 25 / 0.01``):
+
+    >>> mb = np_moments([1.0, 2.0], [3.0, 0.0, 4.0], sigma=0.1, baseline=False, loss_value=1.0)
+    >>> round(float(mb["variance"]), 9)
+    5375.0
     """
     g, x = _vector(g, "g"), _vector(x, "x")
     sigma = _nonneg(sigma, "sigma")
+    if baseline:
+        if loss_value is not None:
+            raise ValueError("loss_value only applies without the baseline (baseline=False)")
+        l0 = 0.0
+    else:
+        if loss_value is None:
+            raise ValueError("baseline=False needs the clean loss value (loss_value)")
+        l0 = float(loss_value)
+        if not np.isfinite(l0):
+            raise ValueError(f"loss_value must be finite, got {loss_value}")
+        sigma = _positive(sigma, "sigma")  # the L_0 xi term is divided by sigma^2
     n, dim = g.size, x.size
     arrays = {"g": g, "x": x}
     arrays["Sigma"] = np.eye(n) if cov is None else _cov(cov, "cov", (n, n))
     arrays["P"] = np.eye(dim) if proj is None else _matrix(proj, "proj", (dim, dim))
-    derived = der._estimator(False, bool(quadratic), "symmetric")
-    scalars = (n, dim, sigma)
-    return {k: _evaluate(v, arrays, scalars) for k, v in derived.items()}
+    derived = der._estimator(False, bool(quadratic), "symmetric", bool(baseline))
+    scalars = (n, dim, sigma, l0)
+    return {k: _evaluate(v, arrays, scalars, _EST_ARGS) for k, v in derived.items()}
+
+
+@functools.cache
+def _alignment_fns() -> tuple[Callable, Callable]:
+    """Exact ``E cos`` (Pochhammer form, ``scipy.special.poch``: no Gamma overflow and full
+    precision at large ``N``, unlike a difference of log-Gammas) and the leading asymptote."""
+    a = der.alignment()
+    return (
+        sp.lambdify(der.N, a["expected_rf"], "scipy"),
+        sp.lambdify(der.N, a["asymptotic"], "numpy"),
+    )
+
+
+def np_alignment(N: int | Sequence[int] | np.ndarray, asymptotic: bool = False):
+    """Expected cosine between the linearised single-sample NP estimate and the true gradient (T1).
+
+    ``G = (g.xi) xi x^T / sigma^2`` with ``xi ~ N(0, sigma^2 I_N)``; ``cos(G, g x^T) =
+    |cos(xi, g)|`` whatever ``g``, ``x`` and ``sigma``, and (derived in
+    :func:`analysis.derivations.alignment`)
+    ``E cos = Gamma(N/2) / (sqrt(pi) Gamma((N+1)/2)) ~ sqrt(2 / (pi N)) (1 + 1/(4N) + ...)``.
+
+    Parameters
+    ----------
+    N : int or array_like of int
+        Number of perturbed units (>= 1).
+    asymptotic : bool
+        Return the leading large-``N`` term ``sqrt(2 / (pi N))`` instead of the exact value.
+
+    Returns
+    -------
+    float or ndarray
+        Same shape as ``N``.
+
+    Examples
+    --------
+    >>> np_alignment([1, 2, 3])  # 1, 2/pi, 1/2
+    array([1.        , 0.63661977, 0.5       ])
+    >>> round(float(np_alignment(10**6) / np_alignment(10**6, asymptotic=True)) - 1, 9)
+    2.5e-07
+    """
+    arr = np.asarray(N)
+    flat = arr.reshape(-1)
+    if arr.size == 0 or not all(
+        not isinstance(v, (bool, np.bool_)) and np.isfinite(v) and int(v) == v and v >= 1
+        for v in flat.tolist()
+    ):
+        raise ValueError(f"N must be an integer >= 1 (or an array of them), got {N!r}")
+    n = arr.astype(np.float64)
+    exact, asym = _alignment_fns()
+    out = np.asarray(asym(n) if asymptotic else exact(n), dtype=np.float64)
+    return float(out) if out.ndim == 0 else out
 
 
 def depth_second_moments(g_layers: Sequence[np.ndarray], x_layers: Sequence[np.ndarray]):

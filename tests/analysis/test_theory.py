@@ -4,6 +4,7 @@ References are the closed forms quoted in LOCO.md section 3 (typed here, in the 
 Monte Carlo.  Statistical tolerances are stated in standard errors (SE), 5 SE throughout.
 """
 
+import math
 import subprocess
 import sys
 
@@ -48,6 +49,43 @@ def test_t1_derived_moments_equal_closed_forms():
     extra = D.sigma**2 * N * (N + 2) * (N + 4) * x2 / 4
     assert sp.simplify(mse["second_moment"] - iso["second_moment"] - extra) == 0
     assert str(gen["mean"]) == "Sigma*g*x.T"
+
+
+def test_t1_no_baseline_derived_moments_equal_closed_forms():
+    """Without the clean baseline dL gains L0: the mean is unchanged, E|G|^2 and the variance
+    gain L0^2 tr(Sigma) |x|^2 / sigma^2 (isotropic: L0^2 N |x|^2 / sigma^2); the MSE estimator
+    also gains the cross term 2 L0 E[|xi|^2/2 |xi|^2] |x|^2 / sigma^4 = L0 N (N+2) |x|^2."""
+    N, s, L0 = D.N, D.sigma, D.L0
+    x2, tr_s = inv("|x|^2"), inv("tr(Sigma)")
+    for kwargs, extra in (
+        ({}, L0**2 * tr_s * x2 / s**2),
+        ({"isotropic": True}, L0**2 * N * x2 / s**2),
+        ({"isotropic": True, "quadratic": True}, L0**2 * N * x2 / s**2 + L0 * N * (N + 2) * x2),
+    ):
+        base, nb = D.estimator_moments(**kwargs), D.estimator_moments(baseline=False, **kwargs)
+        assert nb["mean"] == base["mean"], kwargs
+        for key in ("second_moment", "variance"):
+            assert sp.simplify(nb[key] - base[key] - extra) == 0, (kwargs, key)
+    iso = D.estimator_moments(isotropic=True, baseline=False)["variance"]
+    expected = (N + 1) * inv("|g|^2") * x2 + L0**2 * N * x2 / s**2
+    assert sp.simplify(iso - expected) == 0
+
+
+def test_t1_alignment_derivation():
+    a = D.alignment()
+    assert a["cosine"] == sp.Abs(D.COS)  # cos(G, g x^T) = |cos(xi, g)|
+    N = D.N
+    closed = sp.gamma(N / 2) / (sp.sqrt(sp.pi) * sp.gamma((N + 1) / 2))
+    assert sp.gammasimp(a["expected"] - closed) == 0
+    assert sp.simplify(a["asymptotic"] - sp.sqrt(2 / (sp.pi * N))) == 0
+    assert sp.expand(a["correction"] - (1 + 1 / (4 * N) + 1 / (32 * N**2))) == 0
+    # independent check: |u_1| of a uniform unit vector has density ~ (1 - t^2)^((n-3)/2)
+    t = sp.Symbol("t", positive=True)
+    for n in range(2, 8):
+        dens = (1 - t**2) ** sp.Rational(n - 3, 2)
+        ref = sp.integrate(t * dens, (t, 0, 1)) / sp.integrate(dens, (t, 0, 1))
+        assert sp.simplify(a["expected"].subs(N, n) - ref) == 0, n
+    assert a["expected"].subs(N, 1) == 1 and a["expected"].subs(N, 2) == 2 / sp.pi
 
 
 def test_t2_depth_second_moment_equals_closed_form():
@@ -139,6 +177,11 @@ def test_latex_equations_cover_every_result():
     eqs = D.latex_equations()
     for key in ("T1_mean", "T1_variance_isotropic", "T2_second_moment", "T4_variance"):
         assert key in eqs
+    assert r"\Gamma\left(\frac{N}{2}\right)" in eqs["T1_alignment"]
+    assert r"\frac{\sqrt{2}}{\sqrt{\pi} \sqrt{N}}" in eqs["T1_alignment"]
+    nb = eqs["T1_no_baseline_variance_isotropic"]
+    assert r"\frac{L_{0}^{2} N \lVert x\rVert^{2}}{\sigma^{2}}" in nb
+    assert r"\left(N + 1\right)" in nb
     for rule in D.RULES:
         assert eqs[f"T5_{rule}"].startswith("M' = M - \\eta")
         assert f"T5_white_{rule}_eta_opt" in eqs
@@ -164,11 +207,14 @@ def test_derivations_run_in_a_few_seconds():
 # --------------------------------------------------------------------------------------------
 
 
-def _np_samples(g, x, sigma, cov, proj, quadratic, n, rng):
-    """Samples of the estimator G (n, N, d), literally as defined, and of |G|_F^2."""
+def _np_samples(g, x, sigma, cov, proj, quadratic, n, rng, loss_value=None):
+    """Samples of the estimator G (n, N, d), literally as defined (``loss_value``: the clean
+    loss L0 that dL keeps when the baseline is not subtracted)."""
     L = np.linalg.cholesky(cov)
     xi = sigma * rng.standard_normal((n, g.size)) @ L.T
     dl = xi @ g + (0.5 * np.sum(xi**2, 1) if quadratic else 0.0)
+    if loss_value is not None:
+        dl = dl + loss_value
     px = x if proj is None else proj @ x
     G = (dl / sigma**2)[:, None, None] * xi[:, :, None] * px[None, None, :]
     return G
@@ -213,6 +259,132 @@ def test_np_moments_closed_form_isotropic():
     np.testing.assert_allclose(
         mq["second_moment"] - m["second_moment"], 0.2**2 * N * (N + 2) * (N + 4) * x2 / 4
     )
+
+
+@pytest.mark.parametrize("case", ["isotropic", "anisotropic", "isotropic_mse"])
+def test_np_moments_no_baseline_match_monte_carlo(case):
+    rng = np.random.default_rng(12)
+    n_units, dim, sigma, L0 = 5, 4, 0.3, 0.7  # L0 term ~ (N+1)|g|^2 term: both tested
+    g, x = rng.standard_normal(n_units), rng.standard_normal(dim)
+    cov = np.eye(n_units)
+    if case == "anisotropic":
+        A = rng.standard_normal((n_units, n_units))
+        cov = A @ A.T / n_units + 0.1 * np.eye(n_units)
+    quadratic = case.endswith("mse")
+    kw = {"quadratic": quadratic, "baseline": False, "loss_value": L0}
+    th = T.np_moments(g, x, sigma, None if case == "isotropic" else cov, **kw)
+    base = T.np_moments(g, x, sigma, None if case == "isotropic" else cov, quadratic=quadratic)
+    assert th["variance"] > 1.5 * base["variance"]  # the missing baseline matters here
+    G = _np_samples(g, x, sigma, cov, None, quadratic, 200_000, rng, loss_value=L0)
+    z_mean = zscore(G, th["mean"])
+    z_second = zscore(np.sum(G**2, axis=(1, 2)), th["second_moment"])
+    z_var = zscore(np.sum((G - th["mean"]) ** 2, axis=(1, 2)), th["variance"])
+    zm = np.abs(z_mean).max()
+    print(f"no baseline {case}: max|z| mean {zm:.2f}, second {z_second:.2f}, var {z_var:.2f}")
+    assert np.abs(z_mean).max() < Z_TOL
+    assert abs(z_second) < Z_TOL
+    assert abs(z_var) < Z_TOL
+
+
+def test_no_baseline_variance_grows_like_loss_squared_over_sigma_squared():
+    rng = np.random.default_rng(13)
+    g, x = rng.standard_normal(4), rng.standard_normal(3)
+    N, g2, x2 = g.size, g @ g, x @ x
+    sigmas, L0 = np.array([0.05, 0.2, 0.8]), 1.3
+
+    def var(sigma, loss):
+        return T.np_moments(g, x, sigma, baseline=False, loss_value=loss)["variance"]
+
+    base = T.np_moments(g, x, 0.1)["variance"]
+    excess = np.array([var(s, L0) - base for s in sigmas])
+    np.testing.assert_allclose(excess, L0**2 * N * x2 / sigmas**2, rtol=1e-12)
+    np.testing.assert_allclose(excess[:-1] / excess[1:], (sigmas[1:] / sigmas[:-1]) ** 2)
+    np.testing.assert_allclose(var(0.2, 2 * L0) - base, 4 * excess[1], rtol=1e-12)
+    np.testing.assert_allclose(var(0.2, 0.0), base)  # L0 = 0: baseline and none agree
+    np.testing.assert_allclose(base, (N + 1) * g2 * x2)
+    # Monte Carlo: the variance at each sigma, and its growth ratio between sigma values
+    n, v_mc, se_mc = 200_000, [], []
+    for s in sigmas:
+        G = _np_samples(g, x, s, np.eye(N), None, False, n, rng, loss_value=L0)
+        dev2 = np.sum((G - np.outer(g, x)) ** 2, axis=(1, 2))
+        v_mc.append(dev2.mean())
+        se_mc.append(dev2.std(ddof=1) / np.sqrt(n))
+        z = zscore(dev2, var(s, L0))
+        print(f"sigma {s}: var z {z:.2f}")
+        assert abs(z) < Z_TOL
+    v_mc, se_mc = np.array(v_mc), np.array(se_mc)
+    ratio = v_mc[:-1] / v_mc[1:]
+    se_ratio = ratio * np.sqrt((se_mc[:-1] / v_mc[:-1]) ** 2 + (se_mc[1:] / v_mc[1:]) ** 2)
+    th_var = np.array([var(s, L0) for s in sigmas])
+    th_ratio = th_var[:-1] / th_var[1:]
+    z_ratio = (ratio - th_ratio) / se_ratio
+    print("variance ratio across sigma: MC", ratio.round(3), "theory", th_ratio.round(3))
+    print("  z", z_ratio.round(2))
+    assert np.all(np.abs(z_ratio) < Z_TOL)
+    assert ratio[0] > 10  # 1/sigma^2 growth: sigma / 4 gives about 16x the variance
+
+
+# --------------------------------------------------------------------------------------------
+# T1: alignment of the single-sample estimate with the true gradient
+# --------------------------------------------------------------------------------------------
+
+
+def _cosines(N, dim, sigma, n, rng, chunk=2_000):
+    """Samples of cos(G, g x^T) with G = (g.xi) xi x^T / sigma^2 built literally (chunked)."""
+    g, x = rng.standard_normal(N), rng.standard_normal(dim)
+    true = np.outer(g, x)
+    out = []
+    for start in range(0, n, chunk):
+        xi = sigma * rng.standard_normal((min(chunk, n - start), N))
+        G = ((xi @ g) / sigma**2)[:, None, None] * xi[:, :, None] * x[None, None, :]
+        inner = np.einsum("kia,ia->k", G, true)
+        out.append(inner / (np.linalg.norm(G, axis=(1, 2)) * np.linalg.norm(true)))
+    return np.concatenate(out)
+
+
+@pytest.mark.parametrize("N", [1, 2, 3, 10, 50, 400])
+def test_np_alignment_matches_monte_carlo(N):
+    rng = np.random.default_rng(100 + N)
+    cos = _cosines(N, 3, 0.2, 40_000, rng)
+    th = T.np_alignment(N)
+    if N == 1:  # rank one and collinear: the cosine is exactly 1
+        np.testing.assert_allclose(cos, 1.0, rtol=1e-12)
+        assert th == pytest.approx(1.0, rel=1e-12)
+        return
+    z = zscore(cos, th)
+    print(f"N={N}: E cos MC {cos.mean():.5f}, exact {th:.5f}, z {z:.2f}")
+    assert abs(z) < Z_TOL
+    # a wrong constant fails: the asymptote at small N, and 1/sqrt(N) without sqrt(2/pi)
+    if N <= 3:
+        assert abs(zscore(cos, T.np_alignment(N, asymptotic=True))) > 3 * Z_TOL
+    assert abs(zscore(cos, 1 / np.sqrt(N))) > 3 * Z_TOL
+
+
+def test_np_alignment_large_n_asymptote():
+    Ns = np.array([10, 100, 1_000, 10_000, 10**6, 10**9])
+    exact, asym = T.np_alignment(Ns), T.np_alignment(Ns, asymptotic=True)
+    np.testing.assert_allclose(asym, np.sqrt(2 / (np.pi * Ns)), rtol=1e-14)
+    ratio = exact / asym
+    # exact / asymptote = 1 + 1/(4N) + 1/(32 N^2) + O(N^-3) (derived): -> 1 from above
+    assert np.all(ratio > 1) and np.all(np.diff(ratio) < 0)
+    np.testing.assert_allclose(ratio - 1, 1 / (4 * Ns) + 1 / (32 * Ns**2.0), rtol=1e-2, atol=1e-14)
+    # exact values against the closed form via math.lgamma (independent evaluation)
+    for n in (2, 7, 50, 3_000):
+        ref = math.exp(math.lgamma(n / 2) - math.lgamma((n + 1) / 2)) / math.sqrt(math.pi)
+        assert T.np_alignment(n) == pytest.approx(ref, rel=1e-11)
+    # Monte Carlo at large N agrees with both the exact value and the asymptote
+    rng = np.random.default_rng(7)
+    cos = _cosines(2_000, 1, 0.5, 20_000, rng, chunk=1_000)
+    z_exact = zscore(cos, T.np_alignment(2_000))
+    z_asym = zscore(cos, np.sqrt(2 / (np.pi * 2_000)))
+    print(f"N=2000: z vs exact {z_exact:.2f}, vs sqrt(2/(pi N)) {z_asym:.2f}")
+    assert abs(z_exact) < Z_TOL and abs(z_asym) < Z_TOL
+
+
+def test_np_alignment_rejects_bad_input():
+    for bad in (0, -3, 2.5, [], [2, 0], True, np.nan):
+        with pytest.raises(ValueError, match="N must be"):
+            T.np_alignment(bad)
 
 
 # --------------------------------------------------------------------------------------------
@@ -404,6 +576,14 @@ def test_rates_and_moments_reject_bad_input():
         T.np_moments(np.ones(2), np.ones(3), -0.1)
     with pytest.raises(ValueError, match="g must be"):
         T.np_moments(np.ones((2, 2)), np.ones(3), 0.1)
+    with pytest.raises(ValueError, match="loss_value"):
+        T.np_moments(np.ones(2), np.ones(3), 0.1, baseline=False)
+    with pytest.raises(ValueError, match="loss_value"):
+        T.np_moments(np.ones(2), np.ones(3), 0.1, loss_value=1.0)
+    with pytest.raises(ValueError, match="loss_value"):
+        T.np_moments(np.ones(2), np.ones(3), 0.1, baseline=False, loss_value=np.inf)
+    with pytest.raises(ValueError, match="sigma"):
+        T.np_moments(np.ones(2), np.ones(3), 0.0, baseline=False, loss_value=1.0)
     with pytest.raises(ValueError, match="eps"):
         T.lowrank_plus_noise_cov(5, 2, -0.1)
     with pytest.raises(ValueError, match="k must be"):
