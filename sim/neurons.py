@@ -161,33 +161,42 @@ def run_unchecked(
     trace = np.empty(current.shape, dtype=np.float64) if record_v else None
     ref_steps = params.refractory_steps
     counter = np.zeros(units, dtype=np.int64) if ref_steps > 1 else None
-    decay, gain = params.decay, params.dt / params.tau
+    # v <- decay * v + drive with drive = (1 - decay) I (LIF) or I dt / tau (IF); the drive of
+    # all steps is formed in one vectorised pass (once when the current is constant in time)
+    decay = params.decay if params.leak else 1.0
+    drive = _scaled(current, 1.0 - params.decay if params.leak else params.dt / params.tau)
     jump = params.v_th - params.v_reset
+    step_v = np.empty(units) if counter is not None else None
     for t in range(current.shape[0]):
-        active = None
-        if counter is not None:
+        spike = spikes[t]
+        if counter is None:
+            if decay != 1.0:
+                v *= decay
+            v += drive[t]
+            np.greater(v, params.v_th, out=spike)
+        else:  # refractory units keep v and cannot spike
             counter -= 1
             active = counter <= 0
-            v_old = v.copy()
-        if params.leak:  # v <- I + (v - I) * decay
-            v -= current[t]
-            v *= decay
-            v += current[t]
-        else:  # v <- v + I dt / tau
-            v += gain * current[t]
-        spike = v > params.v_th
-        if active is not None:
-            np.copyto(v, v_old, where=~active)
+            np.multiply(v, decay, out=step_v)
+            step_v += drive[t]
+            np.copyto(v, step_v, where=active)
+            np.greater(v, params.v_th, out=spike)
             spike &= active
-            counter[spike] = ref_steps
+            np.copyto(counter, ref_steps, where=spike)
         if params.reset == "value":
-            v[spike] = params.v_reset
+            np.copyto(v, params.v_reset, where=spike)
         else:
-            v[spike] -= jump
-        spikes[t] = spike
+            np.subtract(v, jump, out=v, where=spike)
         if trace is not None:
             trace[t] = v
     return spikes, trace
+
+
+def _scaled(current: np.ndarray, factor: float) -> np.ndarray:
+    """``factor * current``, computed once per unit when ``current`` is constant in time."""
+    if current.shape[0] > 1 and current.strides[0] == 0:
+        return np.broadcast_to(current[0] * factor, current.shape)
+    return current * factor
 
 
 def integrate_subthreshold(current: np.ndarray, params: NeuronParams) -> np.ndarray:
@@ -204,9 +213,10 @@ def integrate_subthreshold(current: np.ndarray, params: NeuronParams) -> np.ndar
     current = _check_current(current)
     trace = np.empty_like(current)
     v = np.full(current.shape[1:], params.v_reset, dtype=np.float64)
-    decay, gain = params.decay, params.dt / params.tau
+    decay = params.decay if params.leak else 1.0
+    drive = _scaled(current, 1.0 - params.decay if params.leak else params.dt / params.tau)
     for t in range(current.shape[0]):
-        v = current[t] + (v - current[t]) * decay if params.leak else v + gain * current[t]
+        v = decay * v + drive[t]
         trace[t] = v
     return trace
 
