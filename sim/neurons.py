@@ -161,10 +161,7 @@ def run_unchecked(
     trace = np.empty(current.shape, dtype=np.float64) if record_v else None
     ref_steps = params.refractory_steps
     counter = np.zeros(units, dtype=np.int64) if ref_steps > 1 else None
-    # v <- decay * v + drive with drive = (1 - decay) I (LIF) or I dt / tau (IF); the drive of
-    # all steps is formed in one vectorised pass (once when the current is constant in time)
-    decay = params.decay if params.leak else 1.0
-    drive = _scaled(current, 1.0 - params.decay if params.leak else params.dt / params.tau)
+    decay, drive = _linear_step(current, params)
     jump = params.v_th - params.v_reset
     step_v = np.empty(units) if counter is not None else None
     for t in range(current.shape[0]):
@@ -192,6 +189,17 @@ def run_unchecked(
     return spikes, trace
 
 
+def _linear_step(current: np.ndarray, params: NeuronParams) -> tuple[float, np.ndarray]:
+    """``(decay, drive)`` of the sub-threshold step ``v <- decay * v + drive[t]``.
+
+    ``drive = (1 - decay) I`` (LIF) or ``I dt / tau`` (IF), formed for all steps in one
+    vectorised pass (once per unit when the current is constant in time).
+    """
+    if params.leak:
+        return params.decay, _scaled(current, 1.0 - params.decay)
+    return 1.0, _scaled(current, params.dt / params.tau)
+
+
 def _scaled(current: np.ndarray, factor: float) -> np.ndarray:
     """``factor * current``, computed once per unit when ``current`` is constant in time."""
     if current.shape[0] > 1 and current.strides[0] == 0:
@@ -213,8 +221,7 @@ def integrate_subthreshold(current: np.ndarray, params: NeuronParams) -> np.ndar
     current = _check_current(current)
     trace = np.empty_like(current)
     v = np.full(current.shape[1:], params.v_reset, dtype=np.float64)
-    decay = params.decay if params.leak else 1.0
-    drive = _scaled(current, 1.0 - params.decay if params.leak else params.dt / params.tau)
+    decay, drive = _linear_step(current, params)
     for t in range(current.shape[0]):
         v = decay * v + drive[t]
         trace[t] = v
