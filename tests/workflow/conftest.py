@@ -36,6 +36,23 @@ F3:
 """
 
 
+# A tiny configuration of the training chains (F1, F5-F8: ~30 jobs of a few seconds), no paper.
+TINY_TRAINING = """\
+figures: [F1, F5, F6, F7, F8]
+paper: {build: false}
+training:
+  base:
+    data: {n_train: 128, n_val: 32, n_test: 64}
+    network: {hidden: 8, steps: 2}
+    training: {epochs: 1, batch_size: 32}
+F1: {rules: [loco], depth: 2, batches: 2}
+F5: {rules: [bp, loco], depths: [1, 2]}
+F6: {rules: [np], lr_grid: [0.001, 1000.0], epochs: 2}
+F7: {rules: [bp, loco], n_tasks: 2, epochs_per_task: 1}
+F8: {rules: [np, bp], depths: [1, 2], repeats: 2}
+"""
+
+
 def copy_project(dest: Path) -> Path:
     """Copy what the workflow needs into ``dest`` and return it."""
     dest.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import copy_project, run_snakemake, snakemake_cmd, snakemake_env
+from .conftest import TINY_TRAINING, copy_project, run_snakemake, snakemake_cmd, snakemake_env
 
 TINY_ARGS = ("--cores", "2", "--configfile", "tiny.yaml", "--rerun-incomplete")
 
@@ -37,7 +37,8 @@ def test_lint_reports_nothing_but_the_justified_conda_lint(project):
 def test_dry_run_of_default_target_lists_every_enabled_chain(project):
     res = run_snakemake(project, "-n")
     assert res.returncode == 0, res.stdout
-    for rule in ("f2_mc", "f3_theory", "f3_sweep", "f4_hiratani", "f9_validate", "paper"):
+    for rule in ("f2_mc", "f3_theory", "f3_sweep", "f4_hiratani", "f9_validate", "paper",
+                 "f1_spectra", "f5_train", "f6_train", "f7_train", "f8_update_cost"):  # fmt: skip
         assert rule in res.stdout, rule
     assert not (project / "results").exists()
 
@@ -51,7 +52,10 @@ def test_dry_run_of_default_target_lists_every_enabled_chain(project):
         ("F3: {variants: [np, adam]}\n", ["F3.variants", "adam"]),
         ("figures: [F2, F10]\n", ["figures", "F10"]),
         ("F9: {validation: {example: nope}}\n", ["F9.validation.example", "nope"]),
-        ("figures: [F5]\n", ["figures", "F5", "not wired yet"]),
+        ("training: {base: {network: {width: 5}}}\n", ["training.base", "network.width"]),
+        ("training: {base: {rule: {sigma: -1}}}\n", ["training.base", "np runs", "sigma"]),
+        ("F5: {depths: [2, 3]}\n", ["F5.depths", "3 and 10"]),
+        ("F7: {optimizer: {bp: {name: rmsprop, lr: 1}}}\n", ["F7.optimizer.bp.name", "rmsprop"]),
     ],
 )
 def test_bad_config_fails_before_any_job_with_a_message_naming_the_key(project, config, expected):
@@ -97,6 +101,24 @@ def test_same_config_gives_bit_identical_numbers_and_figures(tmp_path, project):
             assert a == (other / f"results/figures/{fig}.{ext}").read_bytes(), f"{fig}.{ext}"
 
 
+def test_training_chains_run_end_to_end_on_a_tiny_config(project):
+    (project / "train.yaml").write_text(TINY_TRAINING)
+    res = run_snakemake(project, "--cores", "2", "--configfile", "train.yaml")
+    assert res.returncode == 0, res.stdout[-3000:]
+    numbers = json.loads((project / "results/numbers.json").read_text())
+    timing = json.loads((project / "results/numbers_timing_keys.json").read_text())
+    for key in ("F1.rank_bound.L1", "F1.effective_rank.accumulated.loco.L2",
+                "F5.test_acc.loco.L2", "F5.max_learning_depth.bp", "F7.forgetting.loco",
+                "F7.mean_final_acc.bp"):  # fmt: skip
+        assert key in numbers, key
+    assert numbers["F1.rank_bound_holds"] is True
+    assert numbers["F6.n_diverged_lrs.np"] == 1 and numbers["F6.best_lr.np"] == 0.001
+    assert numbers["F8.update_depth.bp.L2"] == 2 and numbers["F8.update_depth.np.L2"] == 1
+    assert "F8.update_time.np.L1" in timing and "F8.update_depth.np.L1" not in timing
+    for fig in ("F1_lowrank", "F5_depth", "F6_convergence", "F7_continual", "F8_update_depth"):
+        assert (project / f"results/figures/{fig}.png").stat().st_size > 10_000, fig
+
+
 @pytest.mark.slow
 def test_killed_run_restarts_and_completes_with_correct_outputs(tmp_path, project):
     reference = copy_project(tmp_path / "reference")
@@ -129,8 +151,9 @@ def test_killed_run_restarts_and_completes_with_correct_outputs(tmp_path, projec
 def test_slurm_profile_dry_run_plans_every_job(project):
     res = run_snakemake(project, "--profile", "workflow/profiles/slurm", "-n")
     assert res.returncode == 0, res.stdout[-3000:]
-    for rule in ("f9_benchmark", "f2_mc", "f3_sweep", "f4_werfel", "paper"):
+    for rule in ("f9_benchmark", "f2_mc", "f3_sweep", "f4_werfel", "paper", "f5_train"):
         assert rule in res.stdout, rule
+    assert "results/F5/runs/loco_L16_s2.json" in res.stdout  # full sizes: depths 2-16, 3 seeds
 
 
 @pytest.mark.slow
@@ -158,15 +181,19 @@ def test_quick_profile_builds_every_figure_numbers_paper_and_report(project):
     assert elapsed < 600, f"quick profile took {elapsed:.0f} s"
     numbers = json.loads((project / "results/numbers.json").read_text())
     for key in ("F9.speedup_vs_brian2_numpy", "F9.spike_mismatches", "F2.max_abs_z",
-                "F3.max_abs_z", "F4.max_abs_z", "F3.loco_loss_ratio_at_best"):  # fmt: skip
+                "F3.max_abs_z", "F4.max_abs_z", "F3.loco_loss_ratio_at_best",
+                "F1.effective_rank.single.np.L1", "F5.test_acc.loco.L10",
+                "F5.test_acc.bp.L3", "F6.max_stable_lr.loco", "F7.forgetting.loco",
+                "F8.update_depth.bp.L16"):  # fmt: skip
         assert key in numbers, key
     timing = json.loads((project / "results/numbers_timing_keys.json").read_text())
-    assert "F9.speedup_vs_brian2_numpy" in timing
+    assert {"F9.speedup_vs_brian2_numpy", "F8.update_time.loco.L16"} <= set(timing)
     assert (project / "results/paper.pdf").stat().st_size > 50_000
     tex = (project / "paper/generated/numbers.tex").read_text()
     assert r"\newcommand{\FNineSpeedupVsBrianTwoNumpy}" in tex
     report = run_snakemake(project, "--report", "results/report.html")
     assert report.returncode == 0, report.stdout[-2000:]
     html = (project / "results/report.html").read_text()
-    for fig in ("F2_estimator", "F3_curves", "F4_anchors", "F9_simulator"):
+    for fig in ("F1_lowrank", "F2_estimator", "F3_curves", "F4_anchors", "F5_depth",
+                "F6_convergence", "F7_continual", "F8_update_depth", "F9_simulator"):  # fmt: skip
         assert f"{fig}.png" in html, fig

@@ -5,12 +5,14 @@ PAPER_SOURCES = ["paper/main.tex", "paper/refs.bib"] + sorted(
 
 
 rule paper_figures_tex:
-    """\\ifFn switches: a section shows its figure and numbers only when the chain ran."""
+    """\\ifFn switches: a section shows its figure and numbers only when the chain ran;
+    \\BuildProfile and \\ifQuickProfile: which size profile produced the numbers."""
     output:
         "paper/generated/figures.tex",
     params:
         figures=sorted(config["figures"]),
         names=FIGURE_NAMES,
+        profile=config["paper"]["profile"],
     log:
         "logs/paper_figures_tex.log",
     localrule: True

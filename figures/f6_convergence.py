@@ -1,0 +1,77 @@
+"""F6 convergence: NP and LOCO, each at its own best learning rate, and their stable rates.
+
+Panels: (a) validation (solid) and test (dashed) accuracy after every epoch at each rule's best
+learning rate (chosen on final validation accuracy), with updates on the top axis; (b) final
+validation accuracy against the learning rate, diverged rates marked x at the bottom, the best
+rate as a star and the largest stable rate (no divergence, above the "learns" threshold) as a
+vertical line.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from .f5_depth import COLOR, LABEL
+from .io import figure
+
+__all__ = ["make"]
+
+
+def make(summary: str) -> Figure:
+    """Build F6 from ``results/F6/summary.json``."""
+    s = json.loads(Path(summary).read_text())
+    fig = figure(figsize=(7.0, 2.6), layout="constrained")
+    ax_a, ax_b = fig.subplots(1, 2)
+    per_epoch = s["updates_per_epoch"]
+    for rule in s["config"]["rules"]:
+        r = s["rules"][rule]
+        grid = {e["lr"]: e for e in r["grid"]}
+        if r["best_lr"] is not None:
+            best = grid[r["best_lr"]]
+            epochs = np.arange(1, len(best["val_acc"]) + 1)
+            ax_a.plot(
+                epochs,
+                best["val_acc"],
+                color=COLOR[rule],
+                marker="o",
+                ms=3,
+                label=f"{LABEL[rule]}, lr={r['best_lr']:g}",
+            )
+            ax_a.plot(epochs, best["test_acc"], color=COLOR[rule], ls="--", lw=0.8)
+        lrs = np.array(sorted(grid))
+        final = np.array([np.nan if grid[lr]["diverged"] else grid[lr]["final_val"] for lr in lrs])
+        ax_b.plot(lrs, final, color=COLOR[rule], marker="o", ms=3, label=LABEL[rule])
+        bad = np.isnan(final)
+        if bad.any():
+            ax_b.plot(lrs[bad], np.full(bad.sum(), 0.02), "x", color=COLOR[rule], ms=5)
+        if r["best_lr"] is not None:
+            ax_b.plot(
+                [r["best_lr"]], [grid[r["best_lr"]]["final_val"]], "*", ms=9, color=COLOR[rule]
+            )
+        if r["max_stable_lr"] is not None:
+            ax_b.axvline(r["max_stable_lr"], color=COLOR[rule], lw=0.8, alpha=0.6)
+    for ax in (ax_a, ax_b):
+        ax.axhline(s["chance"], color="0.5", lw=0.7, ls=":")
+        ax.axhline(s["threshold"], color="0.5", lw=0.7, ls="--")
+        ax.set_ylim(0, 1)
+    ax_a.set(
+        xlabel="epoch",
+        ylabel="accuracy",
+        title="a  at each rule's best rate (solid val, dashed test)",
+    )
+    ax_a.xaxis.get_major_locator().set_params(integer=True)
+    top = ax_a.secondary_xaxis("top", functions=(lambda e: e * per_epoch, lambda u: u / per_epoch))
+    top.set_xlabel("updates", fontsize=7)
+    ax_a.legend(loc="upper left", fontsize=6)
+    ax_b.set(
+        xscale="log",
+        xlabel="learning rate (Adam)",
+        ylabel="final validation accuracy",
+        title="b  rate sweep (star best, line largest stable)",
+    )
+    ax_b.legend(loc="upper left", fontsize=6)
+    return fig

@@ -1,0 +1,95 @@
+# Shared by the chains that train spiking networks (F1, F5-F8): the sim sources they import,
+# the merged training base config, run seeds, and every check of their settings before any job.
+import copy
+
+import numpy as np
+import yaml
+
+from sim.config import resolve as _resolve_training
+from sim.experiments import run_config
+from sim.train import build_learning
+
+TRAIN_SOURCES = src(
+    "sim.experiments", "sim.train", "sim.config", "sim.data", "sim.idx", "sim.network",
+    "sim.neurons", "sim.encoders", "sim.transfer", "sim.losses", "sim.optim", "sim.projectors",
+    "sim.rules",
+)  # fmt: skip
+TRAINING = config["training"]
+
+
+def _deep_merge(default, given):
+    out = copy.deepcopy(default)
+    for key, value in given.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+# training.base given in a config file is merged into the schema's default (JSON-schema
+# defaults apply only to absent keys), so a profile overrides only what it changes.
+_BASE_DEFAULT = yaml.safe_load(SCHEMA.read_text())["properties"]["training"]["properties"]
+TRAINING_BASE = _deep_merge(_BASE_DEFAULT["base"]["default"], TRAINING["base"])
+
+
+def run_seed(seed):
+    """sim config seed of training seed ``seed``: default_rng([root seed, seed]), shared by
+    every figure and rule (same data subset, batch order and initial weights)."""
+    return int(np.random.default_rng([int(config["seed"]), int(seed)]).integers(2**31))
+
+
+def train_config(rule, *, depth=None, lr=None, seed=0, **sections):
+    """One run's sim config: TRAINING_BASE for ``rule`` at ``depth`` with ``lr`` (default
+    training.lr.<rule>); ``sections`` (e.g. ``training={"epochs": 6}``) are merged in."""
+    lr = TRAINING["lr"][rule] if lr is None else lr
+    cfg = run_config(TRAINING_BASE, rule, depth=depth, lr=lr, seed=run_seed(seed))
+    return _deep_merge(cfg, sections)
+
+
+def _training_errors():
+    """Every problem of the training settings of the enabled chains, as 'config key' lines."""
+    uses = {  # figure -> [(rule, extra sections)]
+        "F1": [(r, {}) for r in config["F1"]["rules"]],
+        "F5": [(r, {}) for r in config["F5"]["rules"]],
+        "F6": [(r, {}) for r in config["F6"]["rules"]],
+        "F7": [(r, {"optimizer": config["F7"]["optimizer"].get(r, {})})
+               for r in config["F7"]["rules"]],  # fmt: skip
+        "F8": [(r, {}) for r in config["F8"]["rules"]],
+    }
+    errors = []
+    for fig, runs in uses.items():
+        if not enabled(fig):
+            continue
+        for rule, sections in runs:
+            try:
+                build_learning(_resolve_training(train_config(rule, **sections)))
+            except ValueError as err:
+                key = "F7.optimizer" if sections.get("optimizer") else "training.base"
+                errors.append(f"  config key {key} ({fig}, {rule} runs): {err}")
+    if enabled("F1"):
+        need = config["F1"]["batches"] * TRAINING_BASE["training"]["batch_size"]
+        if need > TRAINING_BASE["data"]["n_train"]:
+            errors.append(f"  config key F1.batches: batches x batch_size = {need} exceeds "
+                          f"training.base data.n_train = {TRAINING_BASE['data']['n_train']}")  # fmt: skip
+    if enabled("F5") and config["paper"]["build"]:
+        missing = sorted({3, 10} - set(config["F5"]["depths"]))
+        if missing:
+            errors.append(f"  config key F5.depths: must include 3 and 10 when the paper is "
+                          f"built (it quotes them); missing {missing}")  # fmt: skip
+    return errors
+
+
+TRAINING_RESOLVED = None  # TRAINING_BASE with sim.config defaults, once it is checked
+STATS = "workflow/scripts/train_stats.py"  # helpers the summaries import (an input of theirs)
+if TRAINING_FIGURES := sorted({"F1", "F5", "F6", "F7", "F8"} & set(config["figures"])):
+    try:
+        TRAINING_RESOLVED = _resolve_training(TRAINING_BASE)
+        _errors = _training_errors()
+    except ValueError as err:
+        _errors = [f"  config key training.base: {err}"]
+    if _errors:
+        raise WorkflowError(
+            "Invalid training configuration (see workflow/schemas/config.schema.yaml and "
+            "sim/config.py):\n" + "\n".join(_errors)
+        )

@@ -1,0 +1,33 @@
+"""F5/F6 run: train one config at each learning rate of ``params.lrs`` (`sim.experiments.lr_sweep`).
+
+Writes ``{"config", "lrs", "runs", "best"}``: per rate its per-epoch history (train loss and
+accuracy, validation and test accuracy, update norms) or the divergence message; ``best`` is
+the rate with the highest final validation accuracy (None when every rate diverged).
+"""
+
+import json
+import sys
+from pathlib import Path
+
+from sim.experiments import lr_sweep
+
+
+def main(sm) -> None:
+    with open(sm.log[0], "w") as log:
+        sys.stdout = sys.stderr = log
+        run, lrs = sm.params.run, list(sm.params.lrs)
+        sweep = lr_sweep(run, lrs)
+        for r in sweep["runs"]:
+            last = r["history"][-1] if r["history"] else {}
+            print(
+                f"lr={r['lr']:g} diverged={r['diverged']} {r['message']} "
+                f"val={last.get('val_acc')} test={last.get('test_acc')}"
+            )
+        out = {"config": run, "lrs": lrs, **sweep}
+        tmp = Path(sm.output[0] + ".tmp")
+        tmp.write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")
+        tmp.replace(sm.output[0])
+
+
+if __name__ == "__main__" and "snakemake" in globals():
+    main(globals()["snakemake"])  # injected by Snakemake's `script:` directive
