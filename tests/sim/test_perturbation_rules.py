@@ -6,6 +6,7 @@ import pytest
 from sim.losses import loss
 from sim.network import Network
 from sim.rules.base import critical_path_depth
+from sim.rules.gradient import BP
 from sim.rules.perturbation import NodePerturbation, WeightPerturbation
 
 Z = 5.0  # tolerance in standard errors (max over all weights)
@@ -73,12 +74,15 @@ def _active_net_away_from_kinks(margin, sizes=(5, 6, 3), readout="rate"):
 
 
 @pytest.mark.parametrize("loss_name", ["mse", "cross_entropy"])
-def test_np_mean_estimate_matches_exact_gradient_within_5_standard_errors(loss_name):
+def test_np_mean_estimate_matches_exact_bp_gradient_within_5_standard_errors(loss_name):
     sigma = 1e-4
     net, x, targets = _active_net_away_from_kinks(margin=10 * sigma)
     exact = np.concatenate(
         [g.ravel() for g in finite_difference_gradient(net, x, targets, loss_name)]
     )
+    # the exact rate-mode BP gradient is the same reference (to finite-difference accuracy)
+    bp = BP(loss=loss_name).estimate(net, x, targets, np.random.default_rng(0)).grads
+    np.testing.assert_allclose(np.concatenate([g.ravel() for g in bp]), exact, rtol=1e-5, atol=1e-8)
     mean, se = _mean_and_se(NodePerturbation(sigma, loss_name), net, x, targets, 12000, 1)
     z = _z_scores(mean, se, exact)
     assert z.max() < Z, f"max deviation {z.max():.2f} SE"
