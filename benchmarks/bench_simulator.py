@@ -14,9 +14,7 @@ All timings are best-of-R wall times measured in this run; only ratios are meani
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import time
 from itertools import pairwise
 from pathlib import Path
 
@@ -24,19 +22,10 @@ import numpy as np
 
 from sim.network import Network
 from sim.neurons import simulate_lif
+from sim.timing import best_time, report
 
 LIF = dict(tau=10.0, dt=0.1, v_th=1.0, v_reset=0.0, refractory=2.0)
 STEPS = 1000
-
-
-def best_time(fn, repeats: int) -> float:
-    """Best wall time of ``fn()`` over ``repeats`` calls."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def ours_lif(n: int, repeats: int) -> float:
@@ -106,12 +95,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             out[f"brian2_{target}_updates_per_s_N{n}"] = n * STEPS / t_ref
             out[f"speedup_vs_brian2_{target}_N{n}"] = t_ref / t_ours
     out.update(network_vs_gemm(args.repeats))
-    for key, value in out.items():
-        print(f"{key:40s} {value:.4g}")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
-    return out
+    return report(out, args.json)
 
 
 if __name__ == "__main__":

@@ -17,8 +17,6 @@ the authors' code. Run with ``OPENBLAS_NUM_THREADS=1`` to compare single-core co
 from __future__ import annotations
 
 import argparse
-import json
-import time
 from itertools import cycle
 from pathlib import Path
 
@@ -28,19 +26,9 @@ from sim.network import Network
 from sim.rules.loco import LOCO, LayerProjector, with_bias
 from sim.rules.perturbation import NodePerturbation
 from sim.rules.reference_port import AuthorsLOCO, AuthorsProjector
+from sim.timing import best_time, report
 
 SIZES, BATCH, K = [784, 500, 500, 10], 256, 110  # K: the authors' ~110 principal directions
-
-
-def best(fn, repeats: int) -> float:
-    """Best wall time of ``fn()`` over ``repeats`` calls after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
@@ -63,7 +51,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     }
     out = {}
     for name, rule in rules.items():
-        out[f"{name}_update_s"] = best(
+        out[f"{name}_update_s"] = best_time(
             lambda r=rule: r.estimate(net, next(pool), targets, rng), args.repeats
         )
     layer_inputs = cycle(
@@ -83,9 +71,9 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         for p, X, G in zip(port, next(layer_inputs), grads, strict=True):
             G @ p.projector(X)
 
-    out["loco_projection_s"] = best(fast_phase, args.repeats)
-    out["loco_power_projection_s"] = best(lambda: fast_phase(power), args.repeats)
-    out["port_projection_s"] = best(port_phase, args.repeats)
+    out["loco_projection_s"] = best_time(fast_phase, args.repeats)
+    out["loco_power_projection_s"] = best_time(lambda: fast_phase(power), args.repeats)
+    out["port_projection_s"] = best_time(port_phase, args.repeats)
     out["loco_over_np_cost"] = out["loco_update_s"] / out["np_update_s"]
     out["reference_port_over_loco_cost"] = out["port_projection_s"] / out["loco_projection_s"]
     out["reference_port_over_loco_total_cost"] = out["port_update_s"] / out["loco_update_s"]
@@ -93,12 +81,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     out["reference_port_over_loco_power_cost"] = (
         out["port_projection_s"] / out["loco_power_projection_s"]
     )
-    for key, value in out.items():
-        print(f"{key:40s} {value:.4g}")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
-    return out
+    return report(out, args.json)
 
 
 if __name__ == "__main__":

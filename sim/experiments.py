@@ -17,7 +17,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import inspect
-import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -26,6 +25,7 @@ from .config import resolve
 from .network import Network
 from .rules import critical_path_depth, make_rule
 from .rules.loco import LayerProjector, with_bias
+from .timing import best_time
 from .train import Diverged, build_network, load_data, train
 
 __all__ = [
@@ -141,19 +141,18 @@ def update_cost(
             options = {k: v for k, v in cfg["rule"].items() if k != "name"}
             rule = make_rule(name, **_options_for(name, options))
             drive = net.encode(x, rng)
-            rule.estimate(net, drive, targets, rng)  # warm-up (LOCO builds its projectors)
-            times = []
-            for _ in range(repeats):
-                start = time.perf_counter()
+
+            def one_update(rule=rule, net=net, drive=drive) -> None:
                 est = rule.estimate(net, drive, targets, rng)
                 for w, g in zip(net.weights, est.grads, strict=True):
                     w -= 1e-6 * g
-                times.append(time.perf_counter() - start)
+
+            seconds = best_time(one_update, repeats)  # warm-up first: LOCO builds its projectors
             rows.append(
                 {
                     "rule": name,
                     "depth": int(depth),
-                    "seconds": min(times),
+                    "seconds": seconds,
                     "stages": critical_path_depth(rule.dependencies(int(depth))),
                 }
             )

@@ -40,7 +40,7 @@ rule f9_benchmark:
     """
     input:
         "benchmarks/bench_simulator.py",
-        src("sim.neurons", "sim.network", "sim.encoders", "sim.transfer"),
+        src("sim.neurons", "sim.network", "sim.encoders", "sim.transfer", "sim.timing"),
     output:
         json="results/F9/benchmark.json",
     params:

@@ -12,7 +12,7 @@ from sim.train import build_learning
 TRAIN_SOURCES = src(
     "sim.experiments", "sim.train", "sim.config", "sim.data", "sim.idx", "sim.network",
     "sim.neurons", "sim.encoders", "sim.transfer", "sim.losses", "sim.optim", "sim.projectors",
-    "sim.rules",
+    "sim.rules", "sim.timing",
 )  # fmt: skip
 TRAINING = config["training"]
 
