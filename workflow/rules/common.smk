@@ -57,6 +57,7 @@ if _blocked:
 
 STYLE = "figures/style.mplstyle"
 FIGURE_IO = "figures/io.py"
+SUMMARY_IO = "workflow/scripts/summary_io.py"  # what the summaries write with (an input of theirs)
 
 
 def all_local_cores():

@@ -28,6 +28,7 @@ rule f1_summary:
     """Effective ranks and participation ratios (analysis.lowrank) against the rank bounds."""
     input:
         STATS,
+        SUMMARY_IO,
         src("analysis.lowrank"),
         runs=expand("results/F1/runs/{rule}_s{seed}.npz", rule=F1["rules"], seed=TRAINING["seeds"]),
     output:

@@ -26,7 +26,8 @@ rule f2_mc:
 
 rule f2_summary:
     input:
-        expand("results/F2/{panel}.json", panel=F2_PANELS),
+        SUMMARY_IO,
+        panels=expand("results/F2/{panel}.json", panel=F2_PANELS),
     output:
         numbers="results/F2/numbers.json",
     log:

@@ -68,6 +68,7 @@ rule f3_sweep:
 rule f3_summary:
     """Theory-vs-simulation z-scores and the numbers of F3."""
     input:
+        SUMMARY_IO,
         theory="results/F3/theory.npz",
         rates="results/F3/rates.json",
         curves=expand("results/F3/curve/{variant}.npz", variant=F3["variants"]),

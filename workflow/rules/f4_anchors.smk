@@ -77,7 +77,8 @@ rule f4_hiratani:
 
 rule f4_summary:
     input:
-        F4_TARGETS,
+        SUMMARY_IO,
+        runs=F4_TARGETS,
     output:
         summary="results/F4/summary.json",
         numbers="results/F4/numbers.json",

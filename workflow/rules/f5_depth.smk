@@ -29,6 +29,7 @@ rule f5_summary:
     """Mean (and SE over seeds) test accuracy per rule and depth; depth where learning stops."""
     input:
         STATS,
+        SUMMARY_IO,
         runs=expand(
             "results/F5/runs/{rule}_L{depth}_s{seed}.json",
             rule=F5["rules"],

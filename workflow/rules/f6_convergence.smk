@@ -31,6 +31,7 @@ rule f6_summary:
     """Best rate (final validation accuracy), largest stable rate, curves at the best rate."""
     input:
         STATS,
+        SUMMARY_IO,
         runs=expand(
             "results/F6/runs/{rule}_lr{lr}_s{seed}.json",
             rule=F6["rules"],

@@ -34,6 +34,7 @@ rule f7_summary:
     """Accuracy matrices, final accuracy, accuracy right after learning, forgetting."""
     input:
         STATS,
+        SUMMARY_IO,
         runs=expand("results/F7/runs/{rule}_s{seed}.json", rule=F7["rules"], seed=TRAINING["seeds"]),
     output:
         summary="results/F7/summary.json",

@@ -32,6 +32,7 @@ rule f8_summary:
     """Stages (deterministic) and update times (timing keys) per rule and depth."""
     input:
         STATS,
+        SUMMARY_IO,
         runs=expand("results/F8/runs/{rule}_L{depth}.json", rule=F8["rules"], depth=F8["depths"]),
     output:
         summary="results/F8/summary.json",

@@ -59,6 +59,7 @@ rule f9_benchmark:
 rule f9_summary:
     """Agreement over all parameter sets and the quoted numbers of F9."""
     input:
+        SUMMARY_IO,
         validation=expand("results/F9/validation/{pset}.json", pset=F9_SETS),
         benchmark="results/F9/benchmark.json",
     output:

@@ -18,9 +18,9 @@ Numbers are trained-network values, averaged over seeds; the figure shows energy
 """
 
 import json
-from pathlib import Path
 
 import numpy as np
+from summary_io import write_summary  # workflow/scripts/, on sys.path
 from train_stats import mean, run_name  # workflow/scripts/, on sys.path
 
 from analysis.lowrank import effective_rank, participation_ratio
@@ -141,10 +141,7 @@ def main(sm) -> None:
         )
     }
     summary["numbers"] = numbers
-    Path(sm.output.summary).write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
-    part = {"numbers": numbers, "timing_keys": []}
-    Path(sm.output.numbers).write_text(json.dumps(part, indent=1, sort_keys=True) + "\n")
-    Path(sm.log[0]).write_text(json.dumps(numbers, indent=1) + "\n")
+    write_summary(sm, summary, numbers)
 
 
 if __name__ == "__main__" and "snakemake" in globals():

@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+from summary_io import write_summary  # workflow/scripts/, on sys.path
+
 
 def summarise(dim: dict, depth: dict, proj: dict) -> dict:
     zs = []
@@ -36,11 +38,8 @@ def summarise(dim: dict, depth: dict, proj: dict) -> dict:
 
 
 def main(sm) -> None:
-    dim, depth, proj = (json.loads(Path(p).read_text()) for p in sm.input)
-    numbers = summarise(dim, depth, proj)
-    Path(sm.log[0]).write_text(json.dumps(numbers, indent=1) + "\n")
-    part = {"numbers": numbers, "timing_keys": []}
-    Path(sm.output.numbers).write_text(json.dumps(part, indent=1, sort_keys=True) + "\n")
+    dim, depth, proj = (json.loads(Path(p).read_text()) for p in sm.input.panels)
+    write_summary(sm, None, summarise(dim, depth, proj))
 
 
 if __name__ == "__main__" and "snakemake" in globals():

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+from summary_io import write_summary  # workflow/scripts/, on sys.path
 
 from analysis.theory import learning_curve
 
@@ -54,7 +55,6 @@ def main(sm) -> None:
     for v in sweeps:
         sweeps[v].sort(key=lambda e: e["eta"])
     summary = {"rates": rates, "curves": curves, "sweeps": sweeps, "config": dict(cfg)}
-    Path(sm.output.summary).write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
 
     numbers = {"F3.max_abs_z": float(max(zs)), "F3.n_checks": len(zs)}
     for key in ("N", "d", "k", "eps", "steps", "replicates"):
@@ -76,9 +76,7 @@ def main(sm) -> None:
         numbers["F3.loco_eta_ratio_rule_of_thumb"] = (k + eps**2 * d + 2) / ((k + 2) * (1 + eps**2))
     for v, c in curves.items():
         numbers[f"F3.sim_loss_final.{v}"] = c["mean"][-1]
-    part = {"numbers": numbers, "timing_keys": []}
-    Path(sm.output.numbers).write_text(json.dumps(part, indent=1, sort_keys=True) + "\n")
-    Path(sm.log[0]).write_text(json.dumps(numbers, indent=1) + "\n")
+    write_summary(sm, summary, numbers)
 
 
 if __name__ == "__main__" and "snakemake" in globals():

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+from summary_io import write_summary  # workflow/scripts/, on sys.path
 
 from analysis.anchors import werfel_ratios
 from analysis.estimators import ratio_with_se
@@ -11,7 +12,7 @@ from analysis.estimators import ratio_with_se
 
 def main(sm) -> None:
     runs = {"werfel": {}, "zuege": {}, "floor": None, "hiratani": {}}
-    for path in map(Path, sm.input):
+    for path in map(Path, sm.input.runs):
         data = json.loads(path.read_text())
         if path.parent.name == "werfel":
             runs["werfel"][path.stem] = data
@@ -76,10 +77,7 @@ def main(sm) -> None:
     runs["werfel_ratios"] = ratios
     runs = {k: ({str(kk): vv for kk, vv in v.items()} if isinstance(v, dict) else v)
             for k, v in runs.items()}  # fmt: skip
-    Path(sm.output.summary).write_text(json.dumps(runs, indent=1, sort_keys=True) + "\n")
-    part = {"numbers": numbers, "timing_keys": []}
-    Path(sm.output.numbers).write_text(json.dumps(part, indent=1, sort_keys=True) + "\n")
-    Path(sm.log[0]).write_text(json.dumps(numbers, indent=1) + "\n")
+    write_summary(sm, runs, numbers)
 
 
 if __name__ == "__main__" and "snakemake" in globals():

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+from summary_io import write_summary  # workflow/scripts/, on sys.path
 from train_stats import chance, mean, mean_se, run_name  # workflow/scripts/, on sys.path
 
 
@@ -79,10 +80,7 @@ def main(sm) -> None:
         "F5.chance": chance(base),
         "F5.sigma": base["rule"].get("sigma"),
     }
-    Path(sm.output.summary).write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
-    part = {"numbers": numbers, "timing_keys": []}
-    Path(sm.output.numbers).write_text(json.dumps(part, indent=1, sort_keys=True) + "\n")
-    Path(sm.log[0]).write_text(json.dumps(numbers, indent=1) + "\n")
+    write_summary(sm, summary, numbers)
 
 
 if __name__ == "__main__" and "snakemake" in globals():

@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+from summary_io import write_summary  # workflow/scripts/, on sys.path
 from train_stats import chance, mean_se, run_name  # workflow/scripts/, on sys.path
 
 from sim.experiments import max_stable_lr
@@ -99,10 +100,7 @@ def main(sm) -> None:
         numbers["F6.max_stable_lr_ratio"] = ratio(
             numbers["F6.max_stable_lr.loco"], numbers["F6.max_stable_lr.np"]
         )
-    Path(sm.output.summary).write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
-    part = {"numbers": numbers, "timing_keys": []}
-    Path(sm.output.numbers).write_text(json.dumps(part, indent=1, sort_keys=True) + "\n")
-    Path(sm.log[0]).write_text(json.dumps(numbers, indent=1) + "\n")
+    write_summary(sm, summary, numbers)
 
 
 if __name__ == "__main__" and "snakemake" in globals():

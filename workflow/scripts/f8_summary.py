@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+from summary_io import write_summary  # workflow/scripts/, on sys.path
 from train_stats import run_name  # workflow/scripts/, on sys.path
 
 
@@ -53,10 +54,7 @@ def main(sm) -> None:
             rows["loco"][hi]["seconds"] / rows["np"][hi]["seconds"]
         )
         timing.append("F8.loco_vs_np_time_at_max")
-    Path(sm.output.summary).write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
-    part = {"numbers": numbers, "timing_keys": sorted(timing)}
-    Path(sm.output.numbers).write_text(json.dumps(part, indent=1, sort_keys=True) + "\n")
-    Path(sm.log[0]).write_text(json.dumps(numbers, indent=1) + "\n")
+    write_summary(sm, summary, numbers, timing)
 
 
 if __name__ == "__main__" and "snakemake" in globals():

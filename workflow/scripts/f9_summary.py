@@ -5,13 +5,12 @@ between runs and are excluded from the bit-identical check).
 """
 
 import json
-import sys
 from pathlib import Path
 
-sm = globals()["snakemake"]  # injected by Snakemake's `script:` directive
+from summary_io import write_summary  # workflow/scripts/, on sys.path
 
-with open(sm.log[0], "w") as log:
-    sys.stdout = sys.stderr = log
+
+def main(sm) -> None:
     sets = {Path(p).stem: json.loads(Path(p).read_text()) for p in sm.input.validation}
     bench = json.loads(Path(sm.input.benchmark).read_text())
     summary = {"validation": sets, "benchmark": bench}
@@ -35,7 +34,8 @@ with open(sm.log[0], "w") as log:
     if "speedup_vs_brian2_cython_N10000" in bench:
         timing["F9.speedup_vs_brian2_cython"] = bench["speedup_vs_brian2_cython_N10000"]
     numbers.update(timing)
-    print(json.dumps(numbers, indent=2))
-    Path(sm.output.summary).write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
-    part = {"numbers": numbers, "timing_keys": sorted(timing)}
-    Path(sm.output.numbers).write_text(json.dumps(part, indent=2, sort_keys=True) + "\n")
+    write_summary(sm, summary, numbers, timing, indent=2)
+
+
+if __name__ == "__main__" and "snakemake" in globals():
+    main(globals()["snakemake"])  # injected by Snakemake's `script:` directive
