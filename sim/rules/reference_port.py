@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..network import Network
+from .base import Estimate
+from .loco import with_bias
 from .perturbation import NodePerturbation
 
 __all__ = ["AuthorsLOCO", "AuthorsProjector", "kmeans"]
@@ -119,11 +122,13 @@ class AuthorsLOCO(NodePerturbation):
         self.options = {"k": k, "n_clusters": n_clusters, "buffer": buffer}
         self.projectors: list[AuthorsProjector] = []
 
-    def estimate(self, net, drive, targets, rng):
+    def estimate(
+        self, net: Network, drive: np.ndarray, targets: np.ndarray, rng: np.random.Generator
+    ) -> Estimate:
+        """NP estimates, each right-multiplied by its layer's per-batch projector."""
         if len(self.projectors) != net.depth:
             self.projectors = [AuthorsProjector(**self.options) for _ in range(net.depth)]
         est = super().estimate(net, drive, targets, rng)
         for l, projector in enumerate(self.projectors):
-            inputs = np.hstack([est.extras["pre_rates"][l], np.ones((len(est.output), 1))])
-            est.grads[l] = est.grads[l] @ projector.projector(inputs)
+            est.grads[l] = est.grads[l] @ projector.projector(with_bias(est.extras["pre_rates"][l]))
         return est
