@@ -1,5 +1,7 @@
 """LOCO projectors: closed forms, range, OWM interference bound, and the authors' port."""
 
+import copy
+
 import numpy as np
 import pytest
 from scipy.linalg import subspace_angles
@@ -15,7 +17,8 @@ from sim.projectors import (
 )
 from sim.rules.base import critical_path_depth
 from sim.rules.loco import LOCO, LayerProjector, with_bias
-from sim.rules.reference_port import AuthorsProjector, kmeans
+from sim.rules.perturbation import NodePerturbation
+from sim.rules.reference_port import AuthorsLOCO, AuthorsProjector, kmeans
 
 
 def _clustered_batches(rng, d=30, n_clusters=3, batches=12, batch=32, spread=0.05):
@@ -214,3 +217,19 @@ def test_loco_rule_projects_np_and_keeps_one_update_stage():
 def test_bad_loco_settings_raise_value_error_naming_them(kwargs, match):
     with pytest.raises(ValueError, match=match):
         LOCO(**kwargs)
+
+
+def test_port_rule_is_np_times_the_authors_per_batch_projector():
+    rng = np.random.default_rng(13)
+    net = Network.init([6, 8, 3], rng, mode="rate")
+    rule = AuthorsLOCO(0.01, k=3, n_clusters=2)
+    for _ in range(3):  # several batches so the ring buffer holds distinct directions
+        rule.estimate(net, rng.uniform(0, 1, (16, 6)), np.eye(3)[rng.integers(0, 3, 16)], rng)
+    x, targets = rng.uniform(0, 1, (16, 6)), np.eye(3)[rng.integers(0, 3, 16)]
+    before = copy.deepcopy(rule.projectors)
+    est = rule.estimate(net, x, targets, np.random.default_rng(5))
+    raw = NodePerturbation(0.01).estimate(net, x, targets, np.random.default_rng(5))
+    for l, projector in enumerate(before):
+        P = projector.projector(with_bias(raw.extras["pre_rates"][l]))
+        np.testing.assert_allclose(est.grads[l], raw.grads[l] @ P, atol=1e-12)
+        assert np.linalg.norm(est.grads[l]) > 0
