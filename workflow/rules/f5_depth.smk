@@ -1,12 +1,29 @@
-# F5 depth: test accuracy vs depth of spiking networks trained by each rule on Fashion-MNIST.
+# F5 depth: test accuracy vs depth of spiking networks trained by each rule on Fashion-MNIST,
+# LOCO ablations at one depth, and per-layer estimator moments against T2/T4.
 F5 = config["F5"]
+SWEEP_SEED = TRAINING["seeds"][0]  # its runs choose each rule's rate for the other seeds
+
+
+def f5_rate_source(rule, depth, seed):
+    """The run whose validation-chosen rate ``seed`` reuses ({} for the sweeping seed)."""
+    if int(seed) == SWEEP_SEED or len(F5["lr_factors"]) == 1:
+        return {}
+    return {"lr_from": f"results/F5/runs/{rule}_L{depth}_s{SWEEP_SEED}.json"}
+
+
+def f5_rates(rule):
+    return [f * TRAINING["lr"][rule] for f in F5["lr_factors"]]
 
 
 rule f5_train:
-    """Train one rule at one depth and seed (lr from training.lr x F5.lr_factors, chosen on
-    validation); history of train/val/test accuracy per epoch."""
+    """Train one rule at one depth and seed; history of train/val/test accuracy per epoch.
+
+    The first training seed tries every rate training.lr x F5.lr_factors and keeps the best
+    final validation accuracy; the other seeds train at that rate (a sweep per seed would
+    multiply the cost by the number of factors)."""
     input:
         TRAIN_SOURCES,
+        unpack(lambda wc: f5_rate_source(wc.rule, wc.depth, wc.seed)),
     output:
         "results/F5/runs/{rule}_L{depth}_s{seed}.json",
     wildcard_constraints:
@@ -15,7 +32,7 @@ rule f5_train:
         seed=r"\d+",
     params:
         run=lambda wc: train_config(wc.rule, depth=int(wc.depth), seed=int(wc.seed)),
-        lrs=lambda wc: [f * TRAINING["lr"][wc.rule] for f in F5["lr_factors"]],
+        lrs=lambda wc: f5_rates(wc.rule),
     log:
         "logs/F5/train_{rule}_L{depth}_s{seed}.log",
     resources:
@@ -25,8 +42,65 @@ rule f5_train:
         "../scripts/train_sweep.py"
 
 
+ABLATION = F5["ablation"]
+
+
+rule f5_ablation:
+    """LOCO with one ablation (F5.ablation.variants) at F5.ablation.depth, at the rate chosen
+    for full LOCO at that depth."""
+    input:
+        TRAIN_SOURCES,
+        lr_from=f"results/F5/runs/loco_L{ABLATION['depth']}_s{SWEEP_SEED}.json",
+    output:
+        "results/F5/ablation/{variant}_s{seed}.json",
+    wildcard_constraints:
+        variant="|".join(ABLATION["variants"]) or "^$",
+        seed=r"\d+",
+    params:
+        run=lambda wc: train_config(
+            "loco", depth=ABLATION["depth"], seed=int(wc.seed), rule=ABLATION["variants"][wc.variant]
+        ),
+        lrs=f5_rates("loco"),
+    log:
+        "logs/F5/ablation_{variant}_s{seed}.log",
+    resources:
+        runtime=120,
+        mem_mb=4000,
+    script:
+        "../scripts/train_sweep.py"
+
+
+rule f5_layers:
+    """Per-layer NP and LOCO estimator moments at initialisation in rate mode (exact gradient):
+    measured against T2/T4 (analysis.layer_estimates)."""
+    input:
+        TRAIN_SOURCES,
+        src("analysis.layer_estimates", "analysis.theory", "analysis.derivations"),
+    output:
+        "results/F5/layers/L{depth}.json",
+    wildcard_constraints:
+        depth=r"\d+",
+    params:
+        run=lambda wc: train_config(
+            "loco",
+            depth=int(wc.depth),
+            network={"mode": "rate"},
+            rule={"sigma": F5["layers"]["sigma"]},
+        ),
+        draws=F5["layers"]["draws"],
+        warmup=F5["layers"]["warmup"],
+    log:
+        "logs/F5/layers_L{depth}.log",
+    resources:
+        runtime=30,
+        mem_mb=4000,
+    script:
+        "../scripts/f5_layers.py"
+
+
 rule f5_summary:
-    """Mean (and SE over seeds) test accuracy per rule and depth; depth where learning stops."""
+    """Mean, SE and 95% CI over seeds of test accuracy per rule and depth; depth where learning
+    stops; ablations; per-layer estimator moments."""
     input:
         STATS,
         SUMMARY_IO,
@@ -36,6 +110,12 @@ rule f5_summary:
             depth=F5["depths"],
             seed=TRAINING["seeds"],
         ),
+        ablation=expand(
+            "results/F5/ablation/{variant}_s{seed}.json",
+            variant=ABLATION["variants"],
+            seed=TRAINING["seeds"],
+        ),
+        layers=expand("results/F5/layers/L{depth}.json", depth=F5["layers"]["depths"]),
     output:
         summary="results/F5/summary.json",
         numbers="results/F5/numbers.json",

@@ -39,39 +39,50 @@ def run_seed(seed):
     return int(np.random.default_rng([int(config["seed"]), int(seed)]).integers(2**31))
 
 
-def train_config(rule, *, depth=None, lr=None, seed=0, **sections):
-    """One run's sim config: TRAINING_BASE for ``rule`` at ``depth`` with ``lr`` (default
-    training.lr.<rule>); ``sections`` (e.g. ``training={"epochs": 6}``) are merged in."""
-    lr = TRAINING["lr"][rule] if lr is None else lr
-    cfg = run_config(TRAINING_BASE, rule, depth=depth, lr=lr, seed=run_seed(seed))
+def train_config(name, *, depth=None, lr=None, seed=0, **sections):
+    """One run's sim config: TRAINING_BASE for rule ``name`` at ``depth`` with ``lr`` (default
+    training.lr.<name>); ``sections`` (e.g. ``training={"epochs": 6}``) are merged in."""
+    lr = TRAINING["lr"][name] if lr is None else lr
+    cfg = run_config(TRAINING_BASE, name, depth=depth, lr=lr, seed=run_seed(seed))
     return _deep_merge(cfg, sections)
 
 
 def _training_errors():
     """Every problem of the training settings of the enabled chains, as 'config key' lines."""
-    uses = {  # figure -> [(rule, extra sections)]
-        "F1": [(r, {}) for r in config["F1"]["rules"]],
-        "F5": [(r, {}) for r in config["F5"]["rules"]],
-        "F6": [(r, {}) for r in config["F6"]["rules"]],
-        "F7": [(r, {"optimizer": config["F7"]["optimizer"].get(r, {})})
-               for r in config["F7"]["rules"]],  # fmt: skip
-        "F8": [(r, {}) for r in config["F8"]["rules"]],
-    }
+    base = "training.base"
+    uses = {  # figure -> [(rule, extra sections, config key they come from)]
+        "F1": [(r, {}, base) for r in config["F1"]["rules"]],
+        "F5": [(r, {}, base) for r in config["F5"]["rules"]]
+        + [("loco", {"rule": opts}, f"F5.ablation.variants.{name}")
+           for name, opts in config["F5"]["ablation"]["variants"].items()],
+        "F6": [(r, {}, base) for r in config["F6"]["rules"]],
+        "F7": [(r, {"optimizer": config["F7"]["optimizer"].get(r, {})},
+                "F7.optimizer" if config["F7"]["optimizer"].get(r) else base)
+               for r in config["F7"]["rules"]],
+        "F8": [(r, {}, base) for r in config["F8"]["rules"]],
+    }  # fmt: skip
     errors = []
     for fig, runs in uses.items():
         if not enabled(fig):
             continue
-        for rule, sections in runs:
+        for rule, sections, key in runs:
             try:
                 build_learning(_resolve_training(train_config(rule, **sections)))
             except ValueError as err:
-                key = "F7.optimizer" if sections.get("optimizer") else "training.base"
                 errors.append(f"  config key {key} ({fig}, {rule} runs): {err}")
     if enabled("F1"):
         need = config["F1"]["batches"] * TRAINING_BASE["training"]["batch_size"]
         if need > TRAINING_BASE["data"]["n_train"]:
             errors.append(f"  config key F1.batches: batches x batch_size = {need} exceeds "
                           f"training.base data.n_train = {TRAINING_BASE['data']['n_train']}")  # fmt: skip
+    if enabled("F5"):
+        f5 = config["F5"]
+        if f5["ablation"]["variants"] and f5["ablation"]["depth"] not in f5["depths"]:
+            errors.append(f"  config key F5.ablation.depth: {f5['ablation']['depth']} is not one "
+                          f"of F5.depths {f5['depths']} (ablations reuse LOCO's rate there)")  # fmt: skip
+        if f5["ablation"]["variants"] and "loco" not in f5["rules"]:
+            errors.append("  config key F5.rules: must include loco when F5.ablation.variants "
+                          "is not empty")  # fmt: skip
     if enabled("F5") and config["paper"]["build"]:
         missing = sorted({3, 10} - set(config["F5"]["depths"]))
         if missing:

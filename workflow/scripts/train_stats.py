@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy import stats
 
-__all__ = ["chance", "mean", "mean_se", "run_name"]
+__all__ = ["chance", "ci95", "mean", "mean_se", "run_name"]
 
 
 def chance(base: dict) -> float:
@@ -27,6 +28,22 @@ def mean_se(values) -> tuple[float | None, float | None]:
         return None, None
     se = float(np.std(vals, ddof=1) / math.sqrt(len(vals))) if len(vals) > 1 else None
     return float(np.mean(vals)), se
+
+
+def ci95(values) -> float | None:
+    """Half-width of the 95% Student-t interval of the mean of the values that are not None
+    (None below 2 values).
+
+    Examples
+    --------
+    >>> round(ci95([1.0, 2.0, 3.0]), 4)  # t_{0.975, 2} = 4.3027, SE = 0.5774
+    2.4841
+    """
+    vals = [float(v) for v in values if v is not None]
+    if len(vals) < 2:
+        return None
+    se = np.std(vals, ddof=1) / math.sqrt(len(vals))
+    return float(stats.t.ppf(0.975, len(vals) - 1) * se)
 
 
 def run_name(path: str) -> list[str]:

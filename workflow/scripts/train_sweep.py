@@ -1,8 +1,11 @@
 """F5/F6 run: train one config at each learning rate of ``params.lrs`` (`sim.experiments.lr_sweep`).
 
-Writes ``{"config", "lrs", "runs", "best"}``: per rate its per-epoch history (train loss and
-accuracy, validation and test accuracy, update norms) or the divergence message; ``best`` is
-the rate with the highest final validation accuracy (None when every rate diverged).
+With an input named ``lr_from`` (another run's output, e.g. the learning-rate sweep of the
+first seed) only that run's best rate is trained; when every rate of that run diverged, all of
+``params.lrs`` are. Writes ``{"config", "lrs", "lr_from", "runs", "best"}``: per rate its
+per-epoch history (train loss and accuracy, validation and test accuracy, update norms) or the
+divergence message; ``best`` is the rate with the highest final validation accuracy (None when
+every rate diverged).
 """
 
 import json
@@ -16,6 +19,11 @@ def main(sm) -> None:
     with open(sm.log[0], "w") as log:
         sys.stdout = sys.stderr = log
         run, lrs = sm.params.run, list(sm.params.lrs)
+        lr_from = sm.input.get("lr_from")
+        if lr_from:
+            chosen = json.loads(Path(lr_from).read_text())["best"]
+            lrs = lrs if chosen is None else [chosen["lr"]]
+            print(f"learning rate from {lr_from}: {lrs}")
         sweep = lr_sweep(run, lrs)
         for r in sweep["runs"]:
             last = r["history"][-1] if r["history"] else {}
@@ -23,7 +31,7 @@ def main(sm) -> None:
                 f"lr={r['lr']:g} diverged={r['diverged']} {r['message']} "
                 f"val={last.get('val_acc')} test={last.get('test_acc')}"
             )
-        out = {"config": run, "lrs": lrs, **sweep}
+        out = {"config": run, "lrs": lrs, "lr_from": lr_from or None, **sweep}
         tmp = Path(sm.output[0] + ".tmp")
         tmp.write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")
         tmp.replace(sm.output[0])
