@@ -36,7 +36,7 @@ F3:
 """
 
 
-# A tiny configuration of the training chains (F1, F5-F8: ~30 jobs of a few seconds), no paper.
+# A tiny configuration of the training chains (F1, F5-F8: ~35 jobs of a few seconds), no paper.
 TINY_TRAINING = """\
 figures: [F1, F5, F6, F7, F8]
 paper: {build: false}
@@ -46,7 +46,11 @@ training:
     network: {hidden: 8, steps: 2}
     training: {epochs: 1, batch_size: 32}
 F1: {rules: [loco], depth: 2, batches: 2}
-F5: {rules: [bp, loco], depths: [1, 2]}
+F5:
+  rules: [bp, loco]
+  depths: [1, 2]
+  ablation: {depth: 2, variants: {no_lowrank: {lowrank: false}}}
+  layers: {depths: [2], draws: 3, warmup: 1}
 F6: {rules: [np], lr_grid: [0.001, 1000.0], epochs: 2}
 F7: {rules: [bp, loco], n_tasks: 2, epochs_per_task: 1}
 F8: {rules: [np, bp], depths: [1, 2], repeats: 2}

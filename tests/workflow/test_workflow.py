@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import TINY_TRAINING, copy_project, run_snakemake, snakemake_cmd, snakemake_env
+from .conftest import TINY, TINY_TRAINING, copy_project, run_snakemake, snakemake_cmd, snakemake_env
 
 TINY_ARGS = ("--cores", "2", "--configfile", "tiny.yaml", "--rerun-incomplete")
 
@@ -55,6 +56,8 @@ def test_dry_run_of_default_target_lists_every_enabled_chain(project):
         ("training: {base: {network: {width: 5}}}\n", ["training.base", "network.width"]),
         ("training: {base: {rule: {sigma: -1}}}\n", ["training.base", "np runs", "sigma"]),
         ("F5: {depths: [2, 3]}\n", ["F5.depths", "3 and 10"]),
+        ("F5: {ablation: {depth: 4}}\n", ["F5.ablation.depth", "not one of F5.depths"]),
+        ("F5: {ablation: {variants: {odd: {k: 0}}}}\n", ["F5.ablation.variants.odd", "k"]),
         ("F7: {optimizer: {bp: {name: rmsprop, lr: 1}}}\n", ["F7.optimizer.bp.name", "rmsprop"]),
     ],
 )
@@ -109,7 +112,8 @@ def test_training_chains_run_end_to_end_on_a_tiny_config(project):
     timing = json.loads((project / "results/numbers_timing_keys.json").read_text())
     for key in ("F1.rank_bound.L1", "F1.effective_rank.accumulated.loco.L2",
                 "F5.test_acc.loco.L2", "F5.max_learning_depth.bp", "F7.forgetting.loco",
-                "F7.mean_final_acc.bp"):  # fmt: skip
+                "F7.mean_final_acc.bp", "F5.ablation.test_acc.no_lowrank",
+                "F5.ablation.test_acc.full", "F5.layers.max_abs_z"):  # fmt: skip
         assert key in numbers, key
     assert numbers["F1.rank_bound_holds"] is True
     assert numbers["F6.n_diverged_lrs.np"] == 1 and numbers["F6.best_lr.np"] == 0.001
@@ -197,3 +201,48 @@ def test_quick_profile_builds_every_figure_numbers_paper_and_report(project):
     for fig in ("F1_lowrank", "F2_estimator", "F3_curves", "F4_anchors", "F5_depth",
                 "F6_convergence", "F7_continual", "F8_update_depth", "F9_simulator"):  # fmt: skip
         assert f"{fig}.png" in html, fig
+
+
+def _git(project: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-c", "user.name=test", "-c", "user.email=test@example.org", *args],
+        cwd=project, check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+
+
+@pytest.mark.slow
+def test_full_profile_archive_is_written_and_then_used_by_the_paper(project):
+    """archive (full profile) -> paper/full/; a later non-full build's paper takes it from there;
+    a tree with uncommitted changes is refused."""
+    shutil.rmtree(project / "paper/full", ignore_errors=True)
+    (project / "full.yaml").write_text(
+        TINY.replace("paper: {build: false}", "paper: {profile: full}")
+    )
+    (project / "quick.yaml").write_text(
+        TINY.replace("paper: {build: false}", "paper: {build: true}")
+    )
+    _git(project, "init", "-q")
+    _git(project, "add", "-A")
+    _git(project, "commit", "-qm", "snapshot")
+    res = run_snakemake(project, "archive", "--cores", "2", "--configfile", "full.yaml")
+    assert res.returncode == 0, res.stdout[-3000:]
+    archive = project / "paper/full"
+    manifest = json.loads((archive / "manifest.json").read_text())
+    assert manifest["figures"] == ["F3"] and manifest["profile"] == "full"
+    assert manifest["commit"] == _git(project, "rev-parse", "HEAD").strip()
+    assert set(manifest["files"]) == {"numbers.json", "config.json", "paper.pdf",
+                                      "figures/F3_curves.pdf"}  # fmt: skip
+    archived = json.loads((archive / "numbers.json").read_text())
+
+    res = run_snakemake(project, "paper/generated/figures.tex", "results/paper_numbers.json",
+                        "--cores", "2", "--configfile", "quick.yaml")  # fmt: skip
+    assert res.returncode == 0, res.stdout[-3000:]
+    tex = (project / "paper/generated/figures.tex").read_text()
+    assert "\\newcommand{\\ProfileFThree}{full}" in tex
+    assert "\\newcommand{\\FigFileFThree}{../paper/full/figures/F3_curves.pdf}" in tex
+    assert json.loads((project / "results/paper_numbers.json").read_text()) == archived
+
+    (project / "Snakefile").write_text((project / "Snakefile").read_text() + "# edited\n")
+    res = run_snakemake(project, "archive", "--forcerun", "archive", "--cores", "1",
+                        "--configfile", "full.yaml")  # fmt: skip
+    assert res.returncode != 0 and "commit them first" in res.stdout, res.stdout[-2000:]

@@ -16,9 +16,9 @@ rule numbers:
 
 
 rule numbers_tex:
-    """One \\newcommand per number for the paper."""
+    """One \\newcommand per number for the paper (archived figures' numbers included)."""
     input:
-        "results/numbers.json",
+        "results/paper_numbers.json",
     output:
         "paper/generated/numbers.tex",
     log:

@@ -1,18 +1,77 @@
-# The paper: generated TeX (numbers, equations, which figures exist) -> latexmk -> PDF.
+# The paper: generated TeX (numbers, equations, which figures exist, claims) -> latexmk -> PDF.
+# Figures of an archived full-profile build (config paper.archive) replace this build's in the
+# paper unless this build is the full profile itself.
 PAPER_SOURCES = ["paper/main.tex", "paper/refs.bib"] + sorted(
     str(p) for p in Path("paper/sections").glob("*.tex")
 )
 
 
+def _archived():
+    """{figure: (profile, pdf)} the paper takes from the archive (empty: none)."""
+    where = config["paper"]["archive"]
+    if not where or config["paper"]["profile"] == "full":
+        return {}
+    manifest = Path(where) / "manifest.json"
+    if not manifest.exists():
+        return {}
+    info = json.loads(manifest.read_text())
+    return {
+        fig: (info["profile"], f"{where}/figures/{Path(figure_files(fig)['pdf']).name}")
+        for fig in info["figures"]
+        if fig in config["figures"]
+    }
+
+
+ARCHIVED = _archived()
+
+
+def paper_figure(fig):
+    """The PDF of figure ``fig`` the paper includes (archived or built now)."""
+    return ARCHIVED[fig][1] if fig in ARCHIVED else figure_files(fig)["pdf"]
+
+
+rule paper_numbers:
+    """results/numbers.json with the archived figures' numbers in place of this build's."""
+    input:
+        numbers="results/numbers.json",
+        archive=[f"{config['paper']['archive']}/numbers.json"] if ARCHIVED else [],
+    output:
+        "results/paper_numbers.json",
+    params:
+        archived=sorted(ARCHIVED),
+    log:
+        "logs/paper_numbers.log",
+    localrule: True
+    script:
+        "../scripts/paper_numbers.py"
+
+
+rule paper_claims:
+    """The claims table: each LOCO claim, its evidence and a verdict by stated criteria."""
+    input:
+        "results/paper_numbers.json",
+    output:
+        "paper/generated/claims.tex",
+    params:
+        figures=sorted(config["figures"]),
+    log:
+        "logs/paper_claims.log",
+    localrule: True
+    script:
+        "../scripts/claims_tex.py"
+
+
 rule paper_figures_tex:
     """\\ifFn switches: a section shows its figure and numbers only when the chain ran;
-    \\BuildProfile and \\ifQuickProfile: which size profile produced the numbers."""
+    \\BuildProfile, \\ifQuickProfile and per figure \\ProfileFn, \\ifFnQuick: which size
+    profile produced the numbers."""
     output:
         "paper/generated/figures.tex",
     params:
         figures=sorted(config["figures"]),
         names=FIGURE_NAMES,
         profile=config["paper"]["profile"],
+        archived={fig: list(v) for fig, v in ARCHIVED.items()},
     log:
         "logs/paper_figures_tex.log",
     localrule: True
@@ -45,7 +104,8 @@ rule paper:
         "paper/generated/numbers.tex",
         "paper/generated/equations.tex",
         "paper/generated/figures.tex",
-        [figure_files(fig)["pdf"] for fig in sorted(config["figures"])],
+        "paper/generated/claims.tex",
+        [paper_figure(fig) for fig in sorted(config["figures"])],
     output:
         "results/paper.pdf",
     log:
@@ -56,3 +116,33 @@ rule paper:
         "latexmk -pdf -cd -interaction=nonstopmode -halt-on-error "
         "-outdir=../results/paper_build paper/main.tex > {log} 2>&1 "
         "&& cp results/paper_build/main.pdf {output}"
+
+
+ARCHIVE_DIR = config["paper"]["archive"]
+if config["paper"]["profile"] == "full" and ARCHIVE_DIR:
+
+    rule archive:
+        """Archive this full-profile build for readers: numbers, figure PDFs, paper, config,
+        code commit (paper/full/; see paper/full/README.md)."""
+        input:
+            numbers="results/numbers.json",
+            paper="results/paper.pdf",
+            figures=[figure_files(fig)["pdf"] for fig in sorted(config["figures"])],
+        output:
+            manifest=f"{ARCHIVE_DIR}/manifest.json",
+            numbers=f"{ARCHIVE_DIR}/numbers.json",
+            config=f"{ARCHIVE_DIR}/config.json",
+            paper=f"{ARCHIVE_DIR}/paper.pdf",
+            figures=[
+                f"{ARCHIVE_DIR}/figures/{Path(figure_files(fig)['pdf']).name}"
+                for fig in sorted(config["figures"])
+            ],
+        params:
+            config=config,
+            figures=sorted(config["figures"]),
+            profile=config["paper"]["profile"],
+        log:
+            "logs/archive.log",
+        localrule: True
+        script:
+            "../scripts/archive_full.py"

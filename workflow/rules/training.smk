@@ -88,6 +88,15 @@ def _training_errors():
         if missing:
             errors.append(f"  config key F5.depths: must include 3 and 10 when the paper is "
                           f"built (it quotes them); missing {missing}")  # fmt: skip
+        quoted = {"no_lowrank", "no_clusters", "k8", "k16", "k128"}
+        missing = sorted(quoted - set(config["F5"]["ablation"]["variants"]))
+        if missing:
+            errors.append(f"  config key F5.ablation.variants: must include {sorted(quoted)} "
+                          f"when the paper is built (it quotes them); missing {missing}")  # fmt: skip
+        missing = sorted({2, 10} - set(config["F5"]["layers"]["depths"]))
+        if missing:
+            errors.append(f"  config key F5.layers.depths: must include 2 and 10 when the "
+                          f"paper is built (it quotes them); missing {missing}")  # fmt: skip
     return errors
 
 

@@ -1,0 +1,107 @@
+"""The archived full-profile build (paper/full/) against the current schema and paper.
+
+The archive is what readers see without rerunning: its files must match its manifest, its
+config must still be valid under the current schema (a renamed or removed key fails here), and
+its numbers must define every macro the paper quotes for the figures it provides.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+ARCHIVE = ROOT / "paper/full"
+SCRIPTS = ROOT / "workflow/scripts"
+WORDS = "Zero One Two Three Four Five Six Seven Eight Nine".split()
+VERDICTS = ("confirmed", "qualified", "theory only", "not reproduced")
+
+
+@pytest.fixture(scope="module")
+def scripts():
+    sys.path.insert(0, str(SCRIPTS))
+    try:
+        import claims_tex
+        import numbers_tex
+        import paper_figures_tex
+        import paper_numbers
+
+        yield {"claims": claims_tex, "numbers": numbers_tex, "figures": paper_figures_tex,
+               "merge": paper_numbers}  # fmt: skip
+    finally:
+        sys.path.remove(str(SCRIPTS))
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict:
+    path = ARCHIVE / "manifest.json"
+    assert path.exists(), "paper/full/manifest.json is missing: run the full profile's archive rule"
+    return json.loads(path.read_text())
+
+
+def test_archived_files_match_the_manifest(manifest):
+    assert manifest["profile"] == "full"
+    assert re.fullmatch(r"[0-9a-f]{40}", manifest["commit"])
+    for name, digest in manifest["files"].items():
+        assert hashlib.sha256((ARCHIVE / name).read_bytes()).hexdigest() == digest, name
+    pdfs = {p.name for p in (ARCHIVE / "figures").glob("*.pdf")}
+    assert {f"{fig}_" in " ".join(pdfs) for fig in manifest["figures"]} == {True}
+
+
+def test_archived_config_is_valid_under_the_current_schema(manifest):
+    schema = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
+    config = json.loads((ARCHIVE / "config.json").read_text())
+    errors = [
+        f"{'.'.join(map(str, e.path))}: {e.message}"
+        for e in jsonschema.Draft202012Validator(schema).iter_errors(config)
+    ]
+    assert not errors, errors
+    assert config["paper"]["profile"] == "full"
+    assert sorted(config["figures"]) == manifest["figures"]
+
+
+def test_archived_numbers_define_every_macro_the_paper_quotes(manifest, scripts):
+    numbers = json.loads((ARCHIVE / "numbers.json").read_text())
+    defined = {scripts["numbers"].macro_name(k) for k in numbers}
+    words = "|".join("F" + WORDS[int(fig[1:])] for fig in manifest["figures"])
+    used = set()
+    for tex in (ROOT / "paper/sections").glob("*.tex"):
+        used |= set(re.findall(rf"\\((?:{words})[A-Z][A-Za-z]*)", tex.read_text()))
+    assert used, "the paper quotes no archived number?"
+    assert not used - defined, sorted(used - defined)
+
+
+def test_claims_table_from_the_archive_has_a_verdict_for_every_claim(manifest, scripts):
+    numbers = json.loads((ARCHIVE / "numbers.json").read_text())
+    table = scripts["claims"].render(numbers, manifest["figures"])
+    rows = [r for r in table.splitlines() if r.endswith("\\\\") and not r.startswith("claim")]
+    assert len(rows) == len(scripts["claims"].CLAIMS)
+    for row in rows:
+        assert row.rsplit("&", 1)[1].strip().startswith(VERDICTS), row
+
+
+def test_paper_takes_archived_figures_and_numbers_and_says_so(scripts):
+    merged = scripts["merge"].merge({"F1.a": 1, "F5.b": 2}, {"F5.c": 3, "F6.d": 4}, ["F5"])
+    assert merged == {"F1.a": 1, "F5.c": 3}
+    text = scripts["figures"].render(
+        ["F1", "F5"],
+        {"F1": "lowrank", "F5": "depth"},
+        "quick",
+        {"F5": ["full", "paper/full/x.pdf"]},
+    )
+    assert "\\newcommand{\\ProfileFFive}{full}" in text
+    assert "\\newcommand{\\FigFileFFive}{../paper/full/x.pdf}" in text
+    assert "\\newcommand{\\ProfileFOne}{quick}" in text and "\\FOneQuicktrue" in text
+    assert "\\FFiveQuicktrue" not in text
+
+
+def test_claims_need_their_figures(scripts):
+    table = scripts["claims"].render({}, [])
+    assert table.count("open") == len(scripts["claims"].CLAIMS)
