@@ -107,3 +107,29 @@ def final_targets():
     if config["paper"]["build"]:
         targets.append("results/paper.pdf")
     return targets
+
+
+# The paper takes figures of an archived full-profile build (config paper.archive) in place of
+# this build's unless this build is the full profile itself.
+def _archived():
+    """{figure: (profile, pdf)} the paper takes from the archive (empty: none)."""
+    where = config["paper"]["archive"]
+    if not where or config["paper"]["profile"] == "full":
+        return {}
+    manifest = Path(where) / "manifest.json"
+    if not manifest.exists():
+        return {}
+    info = json.loads(manifest.read_text())
+    return {
+        fig: (info["profile"], f"{where}/figures/{Path(figure_files(fig)['pdf']).name}")
+        for fig in info["figures"]
+        if fig in config["figures"]
+    }
+
+
+ARCHIVED = _archived()
+
+
+def paper_figure(fig):
+    """The PDF of figure ``fig`` the paper includes (archived or built now)."""
+    return ARCHIVED[fig][1] if fig in ARCHIVED else figure_files(fig)["pdf"]

@@ -1,20 +1,6 @@
 # F5 depth: test accuracy vs depth of spiking networks trained by each rule on Fashion-MNIST,
 # LOCO ablations at one depth, and per-layer estimator moments against T2/T4.
 F5 = config["F5"]
-SWEEP_SEED = TRAINING["seeds"][0]  # its runs choose each rule's rate for the other seeds
-
-
-def f5_rate_source(rule, depth, seed):
-    """The run whose validation-chosen rate ``seed`` reuses ({} for the sweeping seed)."""
-    if int(seed) == SWEEP_SEED or len(F5["lr_factors"]) == 1:
-        return {}
-    return {"lr_from": f"results/F5/runs/{rule}_L{depth}_s{SWEEP_SEED}.json"}
-
-
-def f5_rates(rule):
-    return [f * TRAINING["lr"][rule] for f in F5["lr_factors"]]
-
-
 rule f5_train:
     """Train one rule at one depth and seed; history of train/val/test accuracy per epoch.
 

@@ -1,33 +1,9 @@
 # The paper: generated TeX (numbers, equations, which figures exist, claims) -> latexmk -> PDF.
-# Figures of an archived full-profile build (config paper.archive) replace this build's in the
-# paper unless this build is the full profile itself.
+# Figures of an archived full-profile build (config paper.archive; ARCHIVED, paper_figure in
+# common.smk) replace this build's in the paper unless this build is the full profile itself.
 PAPER_SOURCES = ["paper/main.tex", "paper/refs.bib"] + sorted(
     str(p) for p in Path("paper/sections").glob("*.tex")
 )
-
-
-def _archived():
-    """{figure: (profile, pdf)} the paper takes from the archive (empty: none)."""
-    where = config["paper"]["archive"]
-    if not where or config["paper"]["profile"] == "full":
-        return {}
-    manifest = Path(where) / "manifest.json"
-    if not manifest.exists():
-        return {}
-    info = json.loads(manifest.read_text())
-    return {
-        fig: (info["profile"], f"{where}/figures/{Path(figure_files(fig)['pdf']).name}")
-        for fig in info["figures"]
-        if fig in config["figures"]
-    }
-
-
-ARCHIVED = _archived()
-
-
-def paper_figure(fig):
-    """The PDF of figure ``fig`` the paper includes (archived or built now)."""
-    return ARCHIVED[fig][1] if fig in ARCHIVED else figure_files(fig)["pdf"]
 
 
 rule paper_numbers:

@@ -100,6 +100,21 @@ def _training_errors():
     return errors
 
 
+# F5: the first training seed sweeps the rates, the others reuse its choice.
+SWEEP_SEED = TRAINING["seeds"][0]  # its runs choose each rule's rate for the other seeds
+
+
+def f5_rate_source(rule, depth, seed):
+    """The run whose validation-chosen rate ``seed`` reuses ({} for the sweeping seed)."""
+    if int(seed) == SWEEP_SEED or len(config["F5"]["lr_factors"]) == 1:
+        return {}
+    return {"lr_from": f"results/F5/runs/{rule}_L{depth}_s{SWEEP_SEED}.json"}
+
+
+def f5_rates(rule):
+    return [f * TRAINING["lr"][rule] for f in config["F5"]["lr_factors"]]
+
+
 TRAINING_RESOLVED = None  # TRAINING_BASE with sim.config defaults, once it is checked
 STATS = "workflow/scripts/train_stats.py"  # helpers the summaries import (an input of theirs)
 if TRAINING_FIGURES := sorted({"F1", "F5", "F6", "F7", "F8"} & set(config["figures"])):
