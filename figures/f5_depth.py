@@ -64,7 +64,7 @@ def make(summary: str) -> Figure:
     )
     ax_a.set_xticks(depths_all, [str(d) for d in depths_all])
     ax_a.minorticks_off()
-    ax_a.legend(loc="upper right", fontsize=6, ncols=2)
+    ax_a.legend(loc="lower left", fontsize=6, ncols=2)
     ax_b.set(
         xlabel="epoch", ylabel="test accuracy", title=f"b  learning curves, depth {curve_depth}"
     )
