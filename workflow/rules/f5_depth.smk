@@ -1,6 +1,8 @@
 # F5 depth: test accuracy vs depth of spiking networks trained by each rule on Fashion-MNIST,
 # LOCO ablations at one depth, and per-layer estimator moments against T2/T4.
 F5 = config["F5"]
+
+
 rule f5_train:
     """Train one rule at one depth and seed; history of train/val/test accuracy per epoch.
 
