@@ -42,6 +42,7 @@ import sympy as sp
 from scipy.optimize import brentq, minimize_scalar
 
 from analysis import derivations as der
+from analysis._checks import nonneg, positive
 
 __all__ = [
     "RULES",
@@ -97,20 +98,6 @@ def _vector(a: object, name: str) -> np.ndarray:
     if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be a non-empty finite 1-D array, got shape {arr.shape}")
     return arr
-
-
-def _nonneg(v: float, name: str) -> float:
-    v = float(v)
-    if not np.isfinite(v) or v < 0:
-        raise ValueError(f"{name} must be finite and >= 0, got {v}")
-    return v
-
-
-def _positive(v: float, name: str) -> float:
-    v = float(v)
-    if not np.isfinite(v) or v <= 0:
-        raise ValueError(f"{name} must be finite and > 0, got {v}")
-    return v
 
 
 def _count(v: int, name: str, minimum: int) -> int:
@@ -243,7 +230,7 @@ def np_moments(
     5375.0
     """
     g, x = _vector(g, "g"), _vector(x, "x")
-    sigma = _nonneg(sigma, "sigma")
+    sigma = nonneg(sigma, "sigma")
     if baseline:
         if loss_value is not None:
             raise ValueError("loss_value only applies without the baseline (baseline=False)")
@@ -254,7 +241,7 @@ def np_moments(
         l0 = float(loss_value)
         if not np.isfinite(l0):
             raise ValueError(f"loss_value must be finite, got {loss_value}")
-        sigma = _positive(sigma, "sigma")  # the L_0 xi term is divided by sigma^2
+        sigma = positive(sigma, "sigma")  # the L_0 xi term is divided by sigma^2
     n, dim = g.size, x.size
     arrays = {"g": g, "x": x}
     arrays["Sigma"] = np.eye(n) if cov is None else _cov(cov, "cov", (n, n))
@@ -566,9 +553,9 @@ def learning_curve(
     array([0.833333, 0.833333, 0.833333])
     """
     rule, C, n_out, dim, Q, eig = _setup(rule, C, n_out, proj)
-    eta = _positive(eta, "eta")
+    eta = positive(eta, "eta")
     steps = _count(steps, "steps", 0)
-    sigma = _nonneg(sigma, "sigma")
+    sigma = nonneg(sigma, "sigma")
     if E0 is None:
         E0 = _default_E0(n_out, dim)
     E0 = np.asarray(E0, dtype=np.float64)
@@ -802,7 +789,7 @@ def lowrank_plus_noise_cov(
     k = _count(k, "k", 0)
     if k > d:
         raise ValueError(f"k must be <= d, got k={k}, d={d}")
-    eps = _nonneg(eps, "eps")
+    eps = nonneg(eps, "eps")
     V = np.linalg.qr(np.random.default_rng(rng).standard_normal((d, k)))[0]
     P = V @ V.T
     return P + eps**2 * np.eye(d), P

@@ -26,13 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from analysis.anchors.linear_student import (
-    _check_rng,
-    _nonneg,
-    _pos,
-    _pos_int,
-    _record_times,
-)
+from analysis._checks import nonneg, positive
+from analysis.anchors.linear_student import _check_rng, _pos_int, _record_times
 
 __all__ = [
     "EdgeScan",
@@ -101,8 +96,8 @@ def hiratani_critical_c(a0: float, eps0: float) -> float:
     >>> round(c**3, 12)
     1.333333333333
     """
-    a0 = _nonneg(a0, "a0")
-    eps0 = _pos(eps0, "eps0")
+    a0 = nonneg(a0, "a0")
+    eps0 = positive(eps0, "eps0")
     lead = eps0 - a0**3 / 3.0
     if lead <= 0:
         raise ValueError(f"eps0 must exceed a0**3/3 = {a0**3 / 3:.6g}, got eps0={eps0:.6g}")
@@ -178,10 +173,10 @@ def hiratani_mean_field(
     (True, True)
     """
     alpha0, beta0, eps0 = hiratani_initial_order_parameters(n_in, n_hidden, n_out)
-    eta = _nonneg(eta, "eta")
+    eta = nonneg(eta, "eta")
     steps = _pos_int(steps, "steps")
-    s_t = _nonneg(teacher_noise, "teacher_noise")
-    div = _pos(divergence_factor, "divergence_factor")
+    s_t = nonneg(teacher_noise, "teacher_noise")
+    div = positive(divergence_factor, "divergence_factor")
     cbrt_lh = np.cbrt(float(n_hidden))
     eta_h = eta * cbrt_lh
     c = eta_h * n_in * n_out * (1.0 + beta0)
@@ -268,12 +263,12 @@ def simulate_hiratani(
     True
     """
     lx, lh, ly = _layer_sizes(n_in, n_hidden, n_out)
-    eta = _nonneg(eta, "eta")
+    eta = nonneg(eta, "eta")
     steps = _pos_int(steps, "steps")
     r = _pos_int(replicates, "replicates")
-    s_t = _nonneg(teacher_noise, "teacher_noise")
+    s_t = nonneg(teacher_noise, "teacher_noise")
     every = _pos_int(record_every, "record_every")
-    div = _pos(divergence_factor, "divergence_factor")
+    div = positive(divergence_factor, "divergence_factor")
     _check_rng(rng)
     _, _, eps0 = hiratani_initial_order_parameters(lx, lh, ly)
 

@@ -38,6 +38,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from analysis._checks import nonneg, positive
+
 __all__ = ["RULES", "StudentRun", "simulate_linear_student"]
 
 RULES = ("gd", "np", "wp", "np_sequential")
@@ -50,18 +52,6 @@ def _pos_int(value: object, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return int(value)
-
-
-def _nonneg(value: float, name: str) -> float:
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a non-negative finite number, got {value!r}")
-    return float(value)
-
-
-def _pos(value: float, name: str) -> float:
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return float(value)
 
 
 def _rule(rule: str) -> str:
@@ -200,16 +190,16 @@ def simulate_linear_student(
     k = d if input_rank is None else _pos_int(input_rank, "input_rank")
     if k > d:
         raise ValueError(f"input_rank must not exceed n_in={d}, got {k}")
-    eta = _nonneg(eta, "eta")
+    eta = nonneg(eta, "eta")
     trials = _pos_int(trials, "trials")
     r = _pos_int(replicates, "replicates")
     t_len = _pos_int(trial_length, "trial_length")
     if rule == "np_sequential" and t_len != 1:
         raise ValueError("trial_length must be 1 for rule 'np_sequential'")
-    s_out = _nonneg(output_noise, "output_noise")
-    sigma = _nonneg(sigma, "sigma")
+    s_out = nonneg(output_noise, "output_noise")
+    sigma = nonneg(sigma, "sigma")
     every = _pos_int(record_every, "record_every")
-    init_scale = _pos(init_scale, "init_scale")
+    init_scale = positive(init_scale, "init_scale")
     _check_rng(rng)
 
     white = k == d

@@ -21,7 +21,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from analysis.anchors.linear_student import _k_and_floor, _nonneg, _pos_int, _rule
+from analysis._checks import nonneg
+from analysis.anchors.linear_student import _k_and_floor, _pos_int, _rule
 from analysis.lowrank import participation_ratio
 
 __all__ = [
@@ -65,7 +66,7 @@ def zuege_contraction(
     """
     _rule(rule)
     n, k, t = _pos_int(n_out, "n_out"), _pos_int(k, "k"), _pos_int(trial_length, "trial_length")
-    eta = _nonneg(eta, "eta")
+    eta = nonneg(eta, "eta")
     big_k, fl = _k_and_floor(rule, n, k, t)
     steps = 1 if rule == "np_sequential" else t
     return 1.0 - 2.0 * eta * steps + eta**2 * big_k, eta**2 * fl
@@ -139,8 +140,8 @@ def zuege_null_diffusion(
         raise ValueError(f"k must not exceed n_in={d}, got {k}")
     t = _pos_int(trial_length, "trial_length")
     trials = _pos_int(trials, "trials")
-    m0 = _nonneg(m0, "m0")
-    eta = _nonneg(eta, "eta")
+    m0 = nonneg(m0, "m0")
+    eta = nonneg(eta, "eta")
     if rule != "wp":
         return 0.0
     a, _ = zuege_contraction("wp", n, k, eta, t)
@@ -178,7 +179,7 @@ def zuege_asymptotic_loss(
     >>> round(zuege_asymptotic_loss("np", 3, 10, eta, e_opt=1.0), 12)  # (2k + 2) / (k + 2)
     1.833333333333
     """
-    e_opt = _nonneg(e_opt, "e_opt")
+    e_opt = nonneg(e_opt, "e_opt")
     a, b_per = zuege_contraction(rule, n_out, k, eta, trial_length)
     if a >= 1.0:
         return float("inf")
