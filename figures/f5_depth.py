@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from .io import figure
+from .io import accuracy_guides, figure
 
 __all__ = ["COLOR", "LABEL", "make"]
 
@@ -52,10 +52,7 @@ def make(summary: str) -> Figure:
         if curve:
             epochs = np.arange(1, len(curve) + 1)
             ax_b.plot(epochs, curve, color=COLOR[rule], marker="o", ms=3, label=LABEL[rule])
-    for ax in (ax_a, ax_b):
-        ax.axhline(s["chance"], color="0.5", lw=0.7, ls=":")
-        ax.axhline(s["threshold"], color="0.5", lw=0.7, ls="--")
-        ax.set_ylim(0, 1)
+    accuracy_guides((ax_a, ax_b), s["chance"], s["threshold"])
     ax_a.set(
         xscale="log",
         xlabel="weight layers (depth)",
@@ -84,10 +81,10 @@ def _ablation_panel(ax, s: dict) -> None:
     err = [rows[n]["test_acc_ci95"] or 0.0 for n in names]
     colors = [COLOR["np"] if n == "np" else COLOR["loco"] for n in names]
     ax.bar(range(len(names)), acc, yerr=err, color=colors, alpha=0.8, capsize=2)
-    ax.axhline(s["chance"], color="0.5", lw=0.7, ls=":")
+    accuracy_guides((ax,), s["chance"])
     ax.set_xticks(range(len(names)), [n.replace("_", " ") for n in names], rotation=30)
     depth = s["config"]["ablation"]["depth"]
-    ax.set(ylim=(0, 1), ylabel="test accuracy", title=f"c  LOCO ablations, depth {depth}")
+    ax.set(ylabel="test accuracy", title=f"c  LOCO ablations, depth {depth}")
 
 
 def _layers_panel(ax, layers: dict) -> None:

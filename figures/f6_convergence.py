@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .f5_depth import COLOR, LABEL
-from .io import figure
+from .io import accuracy_guides, figure
 
 __all__ = ["make"]
 
@@ -54,10 +54,7 @@ def make(summary: str) -> Figure:
             )
         if r["max_stable_lr"] is not None:
             ax_b.axvline(r["max_stable_lr"], color=COLOR[rule], lw=0.8, alpha=0.6)
-    for ax in (ax_a, ax_b):
-        ax.axhline(s["chance"], color="0.5", lw=0.7, ls=":")
-        ax.axhline(s["threshold"], color="0.5", lw=0.7, ls="--")
-        ax.set_ylim(0, 1)
+    accuracy_guides((ax_a, ax_b), s["chance"], s["threshold"])
     ax_a.set(
         xlabel="epoch",
         ylabel="accuracy",

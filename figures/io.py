@@ -19,7 +19,15 @@ matplotlib.use("Agg")  # headless: set before pyplot is imported anywhere in thi
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-__all__ = ["PDF_METADATA", "PNG_METADATA", "STYLE", "figure", "save_figure", "style"]
+__all__ = [
+    "PDF_METADATA",
+    "PNG_METADATA",
+    "STYLE",
+    "accuracy_guides",
+    "figure",
+    "save_figure",
+    "style",
+]
 
 STYLE = Path(__file__).with_name("style.mplstyle")
 PDF_METADATA = {"CreationDate": None, "ModDate": None, "Creator": "LOCO toolkit", "Producer": None}
@@ -36,6 +44,15 @@ def style(path: str | Path | None = None) -> Iterator[None]:
 def figure(**kwargs) -> Figure:
     """A new figure outside pyplot's registry (no global state, freed with the object)."""
     return Figure(**kwargs)
+
+
+def accuracy_guides(axes, chance: float, threshold: float | None = None) -> None:
+    """Accuracy axes from 0 to 1 with chance (dotted) and the "learns" threshold (dashed)."""
+    for ax in axes:
+        ax.axhline(chance, color="0.5", lw=0.7, ls=":")
+        if threshold is not None:
+            ax.axhline(threshold, color="0.5", lw=0.7, ls="--")
+        ax.set_ylim(0, 1)
 
 
 def save_figure(fig: Figure, pdf: str | Path, png: str | Path | None = None) -> None:
