@@ -121,10 +121,15 @@ def _archived():
         return {}
     info = json.loads(manifest.read_text())
     return {
-        fig: (info["profile"], f"{where}/figures/{Path(figure_files(fig)['pdf']).name}")
+        fig: (info["profile"], archive_pdf(fig))
         for fig in info["figures"]
         if fig in config["figures"]
     }
+
+
+def archive_pdf(fig):
+    """Where the archive (config paper.archive) keeps figure ``fig``'s PDF."""
+    return f"{config['paper']['archive']}/figures/{Path(figure_files(fig)['pdf']).name}"
 
 
 ARCHIVED = _archived()

@@ -109,10 +109,7 @@ if config["paper"]["profile"] == "full" and ARCHIVE_DIR:
             numbers=f"{ARCHIVE_DIR}/numbers.json",
             config=f"{ARCHIVE_DIR}/config.json",
             paper=f"{ARCHIVE_DIR}/paper.pdf",
-            figures=[
-                f"{ARCHIVE_DIR}/figures/{Path(figure_files(fig)['pdf']).name}"
-                for fig in sorted(config["figures"])
-            ],
+            figures=[archive_pdf(fig) for fig in sorted(config["figures"])],
         params:
             config=config,
             figures=sorted(config["figures"]),

@@ -24,11 +24,12 @@ def _best_accuracies(seeds: dict) -> dict:
 
 
 def _accuracy_stats(best: dict) -> dict:
-    test, se = mean_se(b["test_acc"] if b else None for b in best.values())
+    tests = [b["test_acc"] if b else None for b in best.values()]
+    test, se = mean_se(tests)
     return {
         "test_acc": test,
         "test_acc_se": se,
-        "test_acc_ci95": ci95(b["test_acc"] if b else None for b in best.values()),
+        "test_acc_ci95": ci95(tests),
         "val_acc": mean(b["val_acc"] if b else None for b in best.values()),
         "diverged": sum(b is None for b in best.values()),
         "best_lr": {s: (b["lr"] if b else None) for s, b in best.items()},
