@@ -21,14 +21,13 @@ exact), lets LOCO's projectors see ``warmup`` training batches, freezes each lay
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 
 from sim.config import resolve
 from sim.experiments import run_config
 from sim.rules import make_rule
 from sim.rules.loco import with_bias
+from sim.streams import stream
 from sim.train import build_network, load_data
 
 from .theory import depth_second_moments
@@ -123,7 +122,8 @@ def layer_estimator_moments(config: dict, *, draws: int = 2000, warmup: int = 20
     ValueError
         Spiking mode (no exact gradient), too few draws or warm-up batches, or too little data.
     """
-    cfg = resolve(copy.deepcopy(config))
+    rules = {name: resolve(run_config(config, name))["rule"] for name in ("np", "loco", "bp")}
+    cfg = resolve(run_config(config, "np"))
     if cfg["network"]["mode"] != "rate":
         raise ValueError("layer_estimator_moments needs network.mode = 'rate' (exact gradients)")
     if not (isinstance(draws, int) and draws >= 2):
@@ -138,10 +138,9 @@ def layer_estimator_moments(config: dict, *, draws: int = 2000, warmup: int = 20
         )
     data = load_data(cfg)
     net = build_network(cfg, data.n_features, data.n_classes)
-    rules = {name: run_config(cfg, name)["rule"] for name in ("np", "loco", "bp")}
-    make = {name: make_rule(r.pop("name"), **r) for name, r in rules.items()}
+    make = {name: make_rule(**r) for name, r in rules.items()}
     perturb, loco, bp = make["np"], make["loco"], make["bp"]
-    rng = np.random.default_rng([cfg["seed"], 31])
+    rng = stream(cfg["seed"], "layer_estimates")
 
     def batch_at(i: int):
         sl = slice(i * batch, (i + 1) * batch)

@@ -1,12 +1,13 @@
 """Training configuration: defaults, documentation and validation in one place.
 
 A config is a nested dict; `resolve` fills defaults and rejects unknown keys and bad values
-with a ValueError naming the key, before any work starts.
+with a ValueError naming the key, before any work starts. `load_yaml` reads a config file the
+way a user writes it: YAML 1.2 numbers (``3e-4`` is a float, not PyYAML's string).
 
 =================  ==========================================================================
 key                meaning
 =================  ==========================================================================
-seed               root seed; every random stream is ``default_rng([seed, stream, ...])``
+seed               root seed; every random stream is named in `sim.streams`
 data.name          ``fashion_mnist`` (Debian package), ``mnist_dir`` (any MNIST-format
                    directory at ``data.path``) or ``teacher`` (synthetic: 20 inputs, 4 classes)
 data.n_train/...   deterministic stratified subset sizes (``n_val`` carved from train)
@@ -15,7 +16,8 @@ network.depth      number of weight layers (>= 1), ``hidden`` units in each hidd
 network.mode       ``spiking`` or ``rate``; ``steps`` per presentation; encoder, readout
 network.neuron     `sim.neurons.NeuronParams` fields plus ``model`` (``if`` or ``lif``)
 rule.name          ``np``, ``loco``, ``wp``, ``bp``, ``fa``, ``dfa``; other keys go to the rule
-optimizer          ``name`` (sgd, momentum, adam), ``lr`` and its options
+optimizer          ``name`` (sgd, momentum, adam), ``lr``, ``momentum`` (also Adam's beta1),
+                   ``beta2`` and ``eps`` (Adam)
 training           ``epochs`` (per task), ``batch_size``, ``max_loss_factor`` (divergence:
                    loss above this multiple of the first batch's loss, or non-finite)
 =================  ==========================================================================
@@ -24,9 +26,14 @@ training           ``epochs`` (per task), ``batch_size``, ``max_loss_factor`` (d
 from __future__ import annotations
 
 import copy
+import math
+import re
+from collections.abc import Callable
 from typing import Any
 
-__all__ = ["DEFAULTS", "resolve"]
+import yaml
+
+__all__ = ["DEFAULTS", "load_yaml", "resolve"]
 
 DEFAULTS: dict[str, Any] = {
     "seed": 0,
@@ -58,12 +65,44 @@ DEFAULTS: dict[str, Any] = {
         },
     },
     "rule": {"name": "loco"},
-    "optimizer": {"name": "sgd", "lr": 0.01},
+    "optimizer": {"name": "sgd", "lr": 0.01, "momentum": 0.9, "beta2": 0.999, "eps": 1e-8},
     "training": {"epochs": 3, "batch_size": 64, "max_loss_factor": 50.0},
 }
 
 DATA_NAMES = ("fashion_mnist", "mnist_dir", "teacher")
-OPEN_SECTIONS = ("rule", "optimizer")  # free-form options checked by their constructors
+OPEN_SECTIONS = ("rule",)  # free-form options, checked by the rule's constructor
+
+
+class _Yaml12Loader(yaml.SafeLoader):
+    """PyYAML's safe loader with YAML 1.2 floats: ``3e-4`` and ``1E5`` are numbers."""
+
+
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""",
+        re.X,
+    ),
+    list("-+0123456789."),
+)
+
+
+def load_yaml(text: str) -> Any:
+    """Parse YAML with YAML 1.2 numbers; a syntax error becomes a ValueError.
+
+    Examples
+    --------
+    >>> load_yaml("{lr: 3e-4, steps: 10}")
+    {'lr': 0.0003, 'steps': 10}
+    """
+    try:
+        return yaml.load(text, Loader=_Yaml12Loader)  # a SafeLoader subclass: safe
+    except yaml.YAMLError as err:
+        raise ValueError(f"malformed YAML: {err}") from None
 
 
 def _merge(defaults: dict, given: dict, path: str) -> dict:
@@ -81,13 +120,106 @@ def _merge(defaults: dict, given: dict, path: str) -> dict:
     return out
 
 
-def _positive_int(value: Any, where: str, minimum: int = 1) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"config key {where!r} must be an integer >= {minimum}, got {value!r}")
+def _integer(minimum: int) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            return f"an integer >= {minimum}"
+        return None
+
+    return check
+
+
+def _number(*, above: float | None = None, at_least: float | None = None, below=None):
+    """Checker of a finite real number (not a bool) in the given open/closed bounds."""
+    bounds = [("> ", above), (">= ", at_least), ("< ", below)]
+    wanted = "a finite number" + "".join(f" {op}{v}" for op, v in bounds if v is not None)
+
+    def check(value: Any) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return wanted
+        if not math.isfinite(value):
+            return wanted
+        if (above is not None and value <= above) or (at_least is not None and value < at_least):
+            return wanted
+        if below is not None and value >= below:
+            return wanted
+        return None
+
+    return check
+
+
+def _choice(*allowed: str) -> Callable[[Any], str | None]:
+    return lambda value: None if value in allowed else f"one of {allowed}"
+
+
+def _path_or_none(value: Any) -> str | None:
+    return None if value is None or (isinstance(value, str) and value) else "a path (string)"
+
+
+def _tasks(value: Any) -> str | None:
+    wanted = "null or a list of class lists, e.g. [[0, 1], [2, 3]]"
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value:
+        return wanted
+    for group in value:
+        if not isinstance(group, list) or not group:
+            return wanted
+        if any(isinstance(c, bool) or not isinstance(c, int) or c < 0 for c in group):
+            return wanted
+    return None
+
+
+def _checks() -> dict[str, Callable[[Any], str | None]]:
+    from .encoders import ENCODERS
+    from .network import MODES, READOUTS
+    from .neurons import METHODS, RESETS
+    from .optim import OPTIMIZERS
+
+    return {
+        "seed": _integer(0),
+        "data.name": _choice(*DATA_NAMES),
+        "data.path": _path_or_none,
+        "data.n_train": _integer(1),
+        "data.n_val": _integer(0),
+        "data.n_test": _integer(1),
+        "data.tasks": _tasks,
+        "network.depth": _integer(1),
+        "network.hidden": _integer(1),
+        "network.mode": _choice(*MODES),
+        "network.steps": _integer(1),
+        "network.encoder": _choice(*ENCODERS),
+        "network.readout": _choice(*READOUTS),
+        "network.gain": _number(above=0),
+        "network.neuron.model": _choice("if", "lif"),
+        "network.neuron.tau": _number(above=0),
+        "network.neuron.dt": _number(above=0),
+        "network.neuron.v_th": _number(),
+        "network.neuron.v_reset": _number(),
+        "network.neuron.refractory": _number(at_least=0),
+        "network.neuron.method": _choice(*METHODS),
+        "network.neuron.reset": _choice(*RESETS),
+        "optimizer.name": _choice(*OPTIMIZERS),
+        "optimizer.lr": _number(above=0),
+        "optimizer.momentum": _number(at_least=0, below=1),
+        "optimizer.beta2": _number(at_least=0, below=1),
+        "optimizer.eps": _number(above=0),
+        "training.epochs": _integer(1),
+        "training.batch_size": _integer(1),
+        "training.max_loss_factor": _number(above=1),
+    }
+
+
+def _leaves(cfg: dict, path: str = ""):
+    for key, value in cfg.items():
+        if isinstance(value, dict) and path.rstrip(".") not in OPEN_SECTIONS:
+            yield from _leaves(value, f"{path}{key}.")
+        else:
+            yield f"{path}{key}", value
 
 
 def resolve(config: dict) -> dict:
-    """Defaults filled in, every key and value checked.
+    """Defaults filled in, every key and value checked (the rule's options by the rule).
 
     Examples
     --------
@@ -98,36 +230,33 @@ def resolve(config: dict) -> dict:
     ...
     ValueError: unknown config key 'network.width'; allowed: ['depth', 'encoder', 'gain', \
 'hidden', 'mode', 'neuron', 'readout', 'steps']
+    >>> resolve({"optimizer": {"lr": "fast"}})
+    Traceback (most recent call last):
+    ...
+    ValueError: config key 'optimizer.lr' must be a finite number > 0, got 'fast'
     """
     if not isinstance(config, dict):
         raise ValueError(f"config must be a mapping, got {type(config).__name__}")
     cfg = _merge(DEFAULTS, config, "")
-    _positive_int(cfg["seed"], "seed", 0)
-    if cfg["data"]["name"] not in DATA_NAMES:
-        raise ValueError(
-            f"config key 'data.name' must be one of {DATA_NAMES}, got {cfg['data']['name']!r}"
-        )
+    checks = _checks()
+    for key, value in _leaves({k: v for k, v in cfg.items() if k != "rule"}):
+        problem = checks[key](value) if key in checks else None
+        if problem:
+            raise ValueError(f"config key {key!r} must be {problem}, got {value!r}")
     if cfg["data"]["name"] == "mnist_dir" and not cfg["data"]["path"]:
         raise ValueError("config key 'data.path' is required when data.name is 'mnist_dir'")
-    for key in ("n_train", "n_test"):
-        _positive_int(cfg["data"][key], f"data.{key}")
-    _positive_int(cfg["data"]["n_val"], "data.n_val", 0)
-    net = cfg["network"]
-    _positive_int(net["depth"], "network.depth")
-    _positive_int(net["hidden"], "network.hidden")
-    _positive_int(net["steps"], "network.steps")
-    if net["neuron"]["model"] not in ("if", "lif"):
+    neuron = cfg["network"]["neuron"]
+    if neuron["v_th"] <= neuron["v_reset"]:
         raise ValueError(
-            "config key 'network.neuron.model' must be 'if' or 'lif', "
-            f"got {net['neuron']['model']!r}"
+            f"config key 'network.neuron.v_th' must exceed network.neuron.v_reset, "
+            f"got {neuron['v_th']!r} <= {neuron['v_reset']!r}"
         )
     if "name" not in cfg["rule"]:
         raise ValueError("config key 'rule.name' is required")
-    train = cfg["training"]
-    _positive_int(train["epochs"], "training.epochs")
-    _positive_int(train["batch_size"], "training.batch_size")
-    if not (isinstance(train["max_loss_factor"], int | float) and train["max_loss_factor"] > 1):
-        raise ValueError(
-            f"config key 'training.max_loss_factor' must be > 1, got {train['max_loss_factor']!r}"
-        )
+    from .rules import make_rule
+
+    try:
+        make_rule(**cfg["rule"])
+    except ValueError as err:
+        raise ValueError(f"config key 'rule': {err}") from None
     return cfg

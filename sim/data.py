@@ -8,7 +8,7 @@ alike. Classification sets carry int64 labels in ``[0, n_classes)``; regression 
 Real images come from any directory of MNIST-format IDX files, by default Fashion-MNIST as
 shipped by the Debian package ``dataset-fashion-mnist`` (``/usr/share/datasets/fashion-mnist``).
 Nothing is downloaded. Subsets and the validation split are stratified by class and drawn from
-``np.random.default_rng([seed, stream])``, so learning rates are tuned on validation, not test.
+the `sim.streams` registry, so learning rates are tuned on validation, not test.
 The IDX reader and writer live in `sim.idx` and are re-exported here.
 """
 
@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .idx import read_idx, write_idx
+from .streams import stream
 
 __all__ = [
     "DEFAULT_DIRECTORY",
@@ -231,8 +232,8 @@ def load_mnist_format(
         Sizes of deterministic, class-stratified subsets (proportional allocation with
         largest remainders; equal per class for balanced data); None in either place keeps all.
     seed : int
-        Root seed of the subset and validation draws (``default_rng([seed, 0])`` for the
-        training file, ``default_rng([seed, 1])`` for the test file).
+        Root seed of the subset and validation draws (streams ``"data_split"`` for the
+        training file and ``"test_subset"`` for the test file, `sim.streams`).
     validation : int
         Size of a stratified validation split carved from the training file, disjoint from the
         training rows. It depends only on ``seed`` and ``validation``, not on ``subset``.
@@ -312,11 +313,11 @@ def load_mnist_format(
     if n_train is None and not validation:
         val_idx, train_idx = np.zeros(0, np.int64), np.arange(len(train_lab))
     else:
-        rng = np.random.default_rng([seed, 0])
+        rng = stream(seed, "data_split")
         val_idx, train_idx = _stratified_chunks(train_lab, [validation, n_train], rng)
     test_idx = np.arange(len(test_lab))
     if n_test is not None:
-        (test_idx,) = _stratified_chunks(test_lab, [n_test], np.random.default_rng([seed, 1]))
+        (test_idx,) = _stratified_chunks(test_lab, [n_test], stream(seed, "test_subset"))
 
     def images(img: np.ndarray, idx: np.ndarray) -> np.ndarray:
         picked = img if len(idx) == len(img) else img[idx]

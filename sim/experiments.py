@@ -25,6 +25,7 @@ from .config import resolve
 from .network import Network
 from .rules import critical_path_depth, make_rule
 from .rules.loco import LayerProjector, with_bias
+from .streams import stream
 from .timing import best_time
 from .train import Diverged, build_network, load_data, train
 
@@ -127,8 +128,9 @@ def update_cost(
 
     Uses random inputs of the config's data shape (784 features, 10 classes) and batch size.
     """
-    cfg = resolve(config)
-    rng = np.random.default_rng([cfg["seed"], 20])
+    resolved = {name: resolve(run_config(config, name)) for name in rules}  # checks every rule
+    cfg = resolved[rules[0]]
+    rng = stream(cfg["seed"], "update_cost_inputs")
     batch = cfg["training"]["batch_size"]
     x = rng.uniform(0, 1, (batch, 784))
     targets = np.eye(10)[rng.integers(0, 10, batch)]
@@ -138,8 +140,7 @@ def update_cost(
             run_cfg = copy.deepcopy(cfg)
             run_cfg["network"]["depth"] = int(depth)
             net = build_network(run_cfg, 784, 10)
-            options = {k: v for k, v in cfg["rule"].items() if k != "name"}
-            rule = make_rule(name, **_options_for(name, options))
+            rule = make_rule(**resolved[name]["rule"])
             drive = net.encode(x, rng)
 
             def one_update(rule=rule, net=net, drive=drive) -> None:
@@ -195,7 +196,7 @@ def update_spectra(
     """
     if rule not in ("np", "loco"):
         raise ValueError(f"rule must be 'np' or 'loco', got {rule!r}")
-    cfg = resolve(config)
+    cfg = resolve(run_config(config, rule))
     batch = cfg["training"]["batch_size"]
     if batches * batch > cfg["data"]["n_train"]:
         raise ValueError(
@@ -209,9 +210,8 @@ def update_spectra(
         if [np.shape(w) for w in weights] != shapes:
             raise ValueError(f"weights must have shapes {shapes}")
         net = dataclasses.replace(net, weights=[np.array(w, dtype=np.float64) for w in weights])
-    options = {k: v for k, v in cfg["rule"].items() if k != "name"}
-    learner = make_rule(rule, **_options_for(rule, options))
-    rng = np.random.default_rng([cfg["seed"], 21])
+    learner = make_rule(**cfg["rule"])
+    rng = stream(cfg["seed"], "update_spectra")
     single, total, inputs = None, None, [[] for _ in net.weights]
     projection_rank = None
     for b in range(batches):

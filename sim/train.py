@@ -1,18 +1,39 @@
 """Training driver: config -> data, network, rule, optimiser -> trained weights and metrics.
 
 `train` runs one configuration (continual tasks in sequence when ``data.tasks`` is set) and,
-given ``out_dir``, writes ``metrics.json`` (bit-identical for the same config), ``timing.json``
-(wall times) and ``weights.npz``, each atomically and only after success. A ``checkpoint.pkl``
-saved after every epoch lets an interrupted run resume where it stopped. A diverging run
-raises `Diverged` naming the step, learning rate and loss.
+given ``out_dir``, writes ``metrics.json`` (bit-identical for the same config and code),
+``timing.json`` (wall times) and ``weights.npz``, each atomically and only after success. A
+``checkpoint.pkl`` saved after every epoch lets an interrupted run resume where it stopped; a
+diverged run removes it. Training runs with one BLAS thread, so results do not depend on the
+machine's thread count. A diverging run raises `Diverged` naming the step, learning rate and
+what diverged (see `train`).
+
+``metrics.json`` keys:
+
+==================  ==========================================================================
+config              the resolved config (every default filled in, `sim.config`)
+history             one record per epoch (below)
+sizes               layer sizes, input first
+update_depth        critical-path depth of the rule's update phase (`sim.rules.base`)
+code_version        ``version`` of the installed package and git ``commit`` (null outside git)
+==================  ==========================================================================
+
+Each ``history`` record: ``epoch`` (1-based, counted over all tasks), ``task`` (0-based),
+``train_loss`` (mean clean loss over the epoch's batches, before each update), ``train_acc``
+(accuracy of those clean passes), ``val_acc`` and ``test_acc`` (after the epoch), and
+``update_norm`` (mean Frobenius norm of each layer's applied step). All accuracies of a
+continual run use the task's protocol: the argmax runs over the current task's classes only.
+Continual runs add ``task_test_acc`` (test accuracy on every task after this epoch).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import pickle
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -25,12 +46,22 @@ from .network import Network
 from .neurons import NeuronParams
 from .optim import Optimizer
 from .rules import LearningRule, make_rule
+from .streams import stream
 
-__all__ = ["Diverged", "build_learning", "build_network", "evaluate", "load_data", "train"]
+__all__ = [
+    "Diverged",
+    "build_learning",
+    "build_network",
+    "check_out_dir",
+    "code_version",
+    "evaluate",
+    "load_data",
+    "train",
+]
 
 
 class Diverged(RuntimeError):
-    """Training diverged (non-finite or exploding loss)."""
+    """Training diverged (non-finite loss or weights, exploding loss, or died activity)."""
 
 
 def load_data(cfg: dict) -> Dataset:
@@ -40,7 +71,7 @@ def load_data(cfg: dict) -> Dataset:
         from .synthetic import nonlinear_teacher
 
         # a small, learnable synthetic task for tests and quick checks: 20 inputs, 4 classes
-        rng = np.random.default_rng([seed, 10])
+        rng = stream(seed, "teacher_data")
         return nonlinear_teacher(
             20, 32, 4, data["n_train"], rng, n_val=data["n_val"], n_test=data["n_test"]
         )
@@ -69,8 +100,16 @@ def build_network(cfg: dict, n_in: int, n_out: int) -> Network:
     neuron = NeuronParams(leak=neuron_cfg.pop("model") == "lif", **neuron_cfg)
     depth, hidden, gain = net_cfg.pop("depth"), net_cfg.pop("hidden"), net_cfg.pop("gain")
     sizes = [n_in] + [hidden] * (depth - 1) + [n_out]
-    rng = np.random.default_rng([cfg["seed"], 0])
+    rng = stream(cfg["seed"], "weight_init")
     return Network.init(sizes, rng, gain=gain, neuron=neuron, **net_cfg)
+
+
+def _correct(output: np.ndarray, y: np.ndarray, classes: list[int] | None) -> int:
+    """Number of rows whose argmax (over ``classes`` only, when given) is the label."""
+    if classes is None:
+        return int(np.sum(np.argmax(output, axis=1) == y))
+    cols = np.asarray(classes)
+    return int(np.sum(cols[np.argmax(output[:, cols], axis=1)] == y))
 
 
 def evaluate(
@@ -86,12 +125,7 @@ def evaluate(
         return float("nan")
     correct = 0
     for xb, yb in batches(x, y, batch_size, None):
-        out = net.forward(net.encode(xb, rng)).output
-        if classes is not None:
-            cols = np.asarray(classes)
-            correct += int(np.sum(cols[np.argmax(out[:, cols], axis=1)] == yb))
-        else:
-            correct += int(np.sum(np.argmax(out, axis=1) == yb))
+        correct += _correct(net.forward(net.encode(xb, rng)).output, yb, classes)
     return correct / len(x)
 
 
@@ -109,19 +143,90 @@ def _json_bytes(obj: Any) -> bytes:
     return (json.dumps(obj, indent=1, sort_keys=True, allow_nan=True) + "\n").encode()
 
 
+def check_out_dir(out_dir: str | os.PathLike, *, force: bool = False) -> Path:
+    """``out_dir`` as a Path, refused (ValueError) if it cannot hold a run's results.
+
+    It must be a directory or creatable as one, and must not hold a finished run's
+    ``metrics.json`` unless ``force``.
+    """
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"output directory {out} exists and is not a directory")
+    ancestor = out
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir() or not os.access(ancestor, os.W_OK | os.X_OK):
+        raise ValueError(f"output directory {out} cannot be created ({ancestor} is not writable)")
+    if (out / "metrics.json").exists() and not force:
+        raise ValueError(
+            f"{out / 'metrics.json'} exists (a finished run); choose another directory or "
+            "pass --force to overwrite it"
+        )
+    return out
+
+
 def train(
-    config: dict, out_dir: str | os.PathLike | None = None, *, progress: bool = False
+    config: dict,
+    out_dir: str | os.PathLike | None = None,
+    *,
+    progress: bool = False,
+    force: bool = False,
 ) -> dict:
     """Train one configuration; returns the metrics dict (also written to ``out_dir``).
+
+    Divergence is any of: a non-finite loss or weights; a batch loss above
+    ``training.max_loss_factor`` times the first batch's; or died activity, a clean readout
+    that is the same for every sample of a batch after training started although it was not
+    on the first batch (some layer fell silent, so the output no longer depends on the input).
+
+    Parameters
+    ----------
+    force : bool
+        Overwrite a finished run's results in ``out_dir`` and discard a checkpoint of another
+        config there.
 
     Raises
     ------
     ValueError
-        Bad config or missing data, before any work or output.
+        Bad config, output directory or checkpoint, or missing data, before any work or output.
     Diverged
-        Non-finite loss or loss above ``training.max_loss_factor`` times the first batch's.
+        Training diverged (above); the run's checkpoint is removed so a rerun starts afresh.
     """
+    from threadpoolctl import threadpool_limits
+
     cfg = resolve(config)
+    out = check_out_dir(out_dir, force=force) if out_dir is not None else None
+    with threadpool_limits(limits=1, user_api="blas"):
+        checkpoint = out / "checkpoint.pkl" if out is not None else None
+        try:
+            return _train(cfg, out, checkpoint, progress=progress, force=force)
+        except Diverged:
+            if checkpoint is not None:
+                checkpoint.unlink(missing_ok=True)
+            raise
+
+
+def _load_checkpoint(checkpoint: Path, cfg: dict, force: bool) -> dict | None:
+    """The saved state of this config's interrupted run (None: start afresh)."""
+    if not checkpoint.exists():
+        return None
+    try:
+        saved = pickle.loads(checkpoint.read_bytes())
+        config_hash = saved["config_hash"]
+    except Exception as err:
+        raise ValueError(
+            f"checkpoint {checkpoint} is corrupt ({type(err).__name__}); delete it to restart"
+        ) from None
+    if config_hash != _config_hash(cfg):
+        if force:
+            return None
+        raise ValueError(
+            f"{checkpoint} belongs to a different config; delete it or pass --force to restart"
+        )
+    return saved
+
+
+def _train(cfg: dict, out: Path | None, checkpoint: Path | None, *, progress: bool, force: bool):
     rule, optimizer = build_learning(cfg)
     build_network(cfg, 1, 1)  # validates the network settings before the data are loaded
     dataset = load_data(cfg)
@@ -129,19 +234,16 @@ def train(
     task_sets = class_split(dataset, tasks) if tasks else [dataset]
     task_classes = [list(t) for t in tasks] if tasks else [None]
     net = build_network(cfg, dataset.n_features, dataset.n_classes)
-    out = Path(out_dir) if out_dir is not None else None
     state = {
         "epoch": 0,
         "history": [],
         "timing": [],
         "first_loss": None,
-        "rng": np.random.default_rng([cfg["seed"], 1]),
+        "first_constant": None,
+        "rng": stream(cfg["seed"], "batch_order"),
     }
-    checkpoint = out / "checkpoint.pkl" if out is not None else None
-    if checkpoint is not None and checkpoint.exists():
-        saved = pickle.loads(checkpoint.read_bytes())
-        if saved["config_hash"] != _config_hash(cfg):
-            raise ValueError(f"{checkpoint} belongs to a different config; delete it to restart")
+    saved = _load_checkpoint(checkpoint, cfg, force) if checkpoint is not None else None
+    if saved is not None:
         net, rule, optimizer, state = (
             saved["net"],
             saved["rule"],
@@ -160,11 +262,13 @@ def train(
             batches(data.train_x, data.train_y, batch_size, state["rng"]),
             progress,
             f"epoch {state['epoch'] + 1}/{total}",
+            total=-(-len(data.train_y) // batch_size),
         ):
-            rng = np.random.default_rng([cfg["seed"], 2, state["epoch"], len(losses)])
+            rng = stream(cfg["seed"], "batch", state["epoch"], len(losses))
             est = rule.estimate(net, net.encode(xb, rng), one_hot(yb, dataset.n_classes), rng)
+            constant = _readout_is_constant(est.output)
             if state["first_loss"] is None:
-                state["first_loss"] = est.loss
+                state["first_loss"], state["first_constant"] = est.loss, constant
             step_index = f"epoch {state['epoch'] + 1}, batch {len(losses) + 1}"
             limit = cfg["training"]["max_loss_factor"] * max(state["first_loss"], 1e-12)
             if not np.isfinite(est.loss) or est.loss > limit:
@@ -172,17 +276,22 @@ def train(
                     f"training diverged at {step_index} with lr={lr:g}: loss {est.loss:.4g} "
                     f"(first batch {state['first_loss']:.4g})"
                 )
+            if constant and not state["first_constant"]:
+                raise Diverged(
+                    f"training diverged at {step_index} with lr={lr:g}: activity died (the "
+                    "readout is the same for every sample of the batch; a layer fell silent)"
+                )
             steps = optimizer.apply(net.weights, est.grads, rule)
             if not all(np.all(np.isfinite(w)) for w in net.weights):
                 raise Diverged(
                     f"training diverged at {step_index} with lr={lr:g}: non-finite weights"
                 )
             losses.append(est.loss)
-            correct += int(np.sum(np.argmax(est.output, axis=1) == yb))
+            correct += _correct(est.output, yb, task_classes[task])
             norms.append([float(np.linalg.norm(s)) for s in steps])
         if tasks and (state["epoch"] + 1) % epochs == 0 and hasattr(rule, "end_task"):
             rule.end_task()  # continual learning: protect the finished task
-        eval_rng = np.random.default_rng([cfg["seed"], 3, state["epoch"]])
+        eval_rng = stream(cfg["seed"], "evaluation", state["epoch"])
         record = {
             "epoch": state["epoch"] + 1,
             "task": task,
@@ -215,6 +324,7 @@ def train(
         "history": state["history"],
         "sizes": net.sizes,
         "update_depth": _update_depth(rule, net.depth),
+        "code_version": code_version(),
     }
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
@@ -227,15 +337,44 @@ def train(
     return metrics
 
 
+def _readout_is_constant(output: np.ndarray) -> bool:
+    """True when every row of the readout equals the first (it ignores the input)."""
+    return len(output) > 1 and bool(np.all(output == output[:1]))
+
+
+@functools.cache
+def code_version() -> dict:
+    """The installed package version and the git commit of the source tree (None outside git)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        release = version("loco-toolkit")
+    except PackageNotFoundError:
+        release = None
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = None
+    return {"version": release, "commit": commit}
+
+
 def _update_depth(rule: LearningRule, depth: int) -> int:
     from .rules import critical_path_depth
 
     return critical_path_depth(rule.dependencies(depth))
 
 
-def _progress(iterable, enabled: bool, desc: str):
+def _progress(iterable, enabled: bool, desc: str, total: int):
+    """A bar with total, percentage and ETA over one epoch's batches (when enabled)."""
     if not enabled:
         return iterable
     from tqdm import tqdm
 
-    return tqdm(iterable, desc=desc, leave=False)
+    return tqdm(iterable, desc=desc, total=total, unit="batch", leave=True)

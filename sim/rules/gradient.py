@@ -33,7 +33,7 @@ by a factor growing like ``steps`` per layer, so learning rates must be scaled d
 ``steps`` and depth.
 
 Feedback matrices are drawn lazily per network shape, layer ``l`` from
-``np.random.default_rng([seed, l])``: FA's ``B_l`` like ``Network.init`` draws ``W_l``,
+`sim.streams` stream ``"feedback"`` (key ``l``): FA's ``B_l`` like ``Network.init`` draws ``W_l``,
 ``U(-1, 1) / sqrt(n_{l-1})``; DFA's ``D_l`` as weights from the output layer,
 ``U(-1, 1) / sqrt(n_out)``.
 """
@@ -48,6 +48,7 @@ import numpy as np
 from ..losses import LOSSES, loss, loss_gradient
 from ..network import Network
 from ..neurons import NeuronParams
+from ..streams import stream
 from ..transfer import rate_derivative
 from .base import Estimate, LearningRule
 
@@ -147,7 +148,7 @@ class _GradientRule(LearningRule):
     def feedback(self, net: Network) -> list[np.ndarray | None]:
         """Fixed feedback matrices for ``net``'s shape, one entry per layer (None if unused).
 
-        Drawn once per network shape, layer ``l`` from ``np.random.default_rng([seed, l])``,
+        Drawn once per network shape, layer ``l`` from the ``"feedback"`` stream (`sim.streams`),
         unless given explicitly to the constructor (then checked against the shapes).
         """
         sizes = net.sizes
@@ -304,7 +305,7 @@ class FA(BP):
         return [None] + [(n_out, n_in) for n_in, n_out in pairwise(sizes[1:])]
 
     def _draw(self, layer, shape, sizes):
-        rng = np.random.default_rng([self.seed, layer])
+        rng = stream(self.seed, "feedback", layer)
         return rng.uniform(-1.0, 1.0, shape) / np.sqrt(shape[1])
 
     def _error(self, layer, deltas, net, feedback):
@@ -334,7 +335,7 @@ class DFA(_GradientRule):
         return [(sizes[-1], n) for n in sizes[1:-1]] + [None]
 
     def _draw(self, layer, shape, sizes):
-        rng = np.random.default_rng([self.seed, layer])
+        rng = stream(self.seed, "feedback", layer)
         return rng.uniform(-1.0, 1.0, shape) / np.sqrt(shape[0])
 
     def _error(self, layer, deltas, net, feedback):

@@ -102,6 +102,8 @@ class LOCO(NodePerturbation):
 
     name = "loco"
 
+    option_class = LayerProjector  # its keyword options are LOCO's too (see sim.rules.make_rule)
+
     def __init__(self, sigma: float = 0.05, loss: str = "mse", noise: str = "held", **projector):
         super().__init__(sigma, loss, noise)
         LayerProjector(**projector)  # validate now, before any work

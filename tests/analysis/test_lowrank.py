@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import scipy.linalg
 from scipy.stats import ortho_group
 
 from analysis.lowrank import (
@@ -77,15 +78,28 @@ def test_numerical_rank_of_product_of_random_factors() -> None:
     assert numerical_rank(np.diag([1.0, 1e-3, 1e-9]), tol=0.5) == 1
 
 
-def test_principal_angles_of_constructed_subspaces_are_exact() -> None:
+def test_principal_angles_of_constructed_subspaces_are_exact_to_machine_precision() -> None:
+    """Guarantee: a few machine epsilons absolute for every angle (sine formula near 0)."""
     d = 8
     q = ortho_group.rvs(d, random_state=_rng(10))
     thetas = np.array([0.0, 0.4, 1.1])
     a = q[:, :3]
     b = np.stack([np.cos(t) * q[:, i] + np.sin(t) * q[:, 3 + i] for i, t in enumerate(thetas)], 1)
     mix = _rng(11).standard_normal((3, 3))  # another basis of the same spans
-    np.testing.assert_allclose(principal_angles(a @ mix, b), thetas, atol=1e-10)
+    np.testing.assert_allclose(principal_angles(a @ mix, b), thetas, rtol=1e-12, atol=1e-13)
     np.testing.assert_allclose(principal_angles(q[:, :2], q[:, 2:5]), [np.pi / 2] * 2, atol=1e-12)
+
+
+def test_principal_angles_resolve_tiny_angles_and_agree_with_scipy_on_generic_ones() -> None:
+    d = 10
+    q = ortho_group.rvs(d, random_state=_rng(16))
+    for tiny in (1e-9, 1e-12):
+        b = np.cos(tiny) * q[:, :1] + np.sin(tiny) * q[:, 5:6]
+        assert principal_angles(q[:, :2], b) == pytest.approx([tiny], rel=1e-3)
+    a, b = _rng(17).standard_normal((d, 3)), _rng(18).standard_normal((d, 4))
+    expected = np.sort(scipy.linalg.subspace_angles(a, b))
+    np.testing.assert_allclose(principal_angles(a, b), expected, rtol=1e-10)
+    assert principal_angles(b, a).shape == (3,)
 
 
 def test_row_space_fraction_of_constructed_matrix() -> None:

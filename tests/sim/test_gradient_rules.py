@@ -14,6 +14,7 @@ from sim.network import Network
 from sim.neurons import NeuronParams
 from sim.rules.base import critical_path_depth
 from sim.rules.gradient import BP, DFA, FA
+from sim.streams import stream
 
 IF_SUBTRACT = NeuronParams(tau=1.0, dt=1.0, leak=False, reset="subtract")
 LIF_VALUE = NeuronParams(tau=5.0, dt=1.0, reset="value")
@@ -267,7 +268,7 @@ def test_feedback_is_deterministic_per_seed_and_network_shape(rule_class):
         )
     drawn = [b for b in first if b is not None]
     layer = next(l for l, b in enumerate(first) if b is not None)
-    expected = np.random.default_rng([3, layer]).uniform(-1.0, 1.0, drawn[0].shape)
+    expected = stream(3, "feedback", layer).uniform(-1.0, 1.0, drawn[0].shape)
     assert np.allclose(drawn[0] / expected, drawn[0].flat[0] / expected.flat[0])  # same draw
     other_seed = [b for b in rule_class(seed=4).feedback(small) if b is not None]
     assert not np.allclose(drawn[0], other_seed[0])

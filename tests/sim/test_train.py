@@ -116,6 +116,17 @@ def test_continual_tasks_record_accuracy_on_every_task(tmp_path):
     assert all(len(h["task_test_acc"]) == 2 for h in metrics["history"])
 
 
+def test_continual_train_accuracy_uses_the_task_protocol_like_val_and_test():
+    """With two classes per task the restricted argmax cannot fall far below chance 0.5."""
+    cfg = _with(rule__name="bp", optimizer__lr=0.2)
+    cfg["rule"].pop("sigma")
+    cfg["data"]["tasks"] = [[0, 1], [2, 3]]
+    cfg["training"]["epochs"] = 2
+    for record in train(cfg)["history"]:
+        assert record["train_acc"] >= 0.4, record
+        assert abs(record["train_acc"] - record["val_acc"]) < 0.3, record
+
+
 def test_cli_exit_codes_and_overrides(tmp_path, capsys):
     config = tmp_path / "c.yaml"
     config.write_text(json.dumps(TINY))
