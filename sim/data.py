@@ -35,6 +35,7 @@ __all__ = [
     "batches",
     "class_split",
     "load_mnist_format",
+    "mnist_format_files",
     "one_hot",
     "permuted_pixels",
     "read_idx",
@@ -176,6 +177,29 @@ def _find_idx(directory: Path, prefix: str, kind: str, ndim: int) -> Path:
     )
 
 
+def mnist_format_files(directory: str | os.PathLike | None = None) -> dict[str, Path]:
+    """The four IDX files of an MNIST-format directory, checked to exist (nothing is read).
+
+    ``directory`` defaults as in `load_mnist_format`. Keys: ``train_images``, ``train_labels``,
+    ``test_images``, ``test_labels``.
+
+    Raises
+    ------
+    FileNotFoundError
+        The directory or a file is missing; the message says how to get the data.
+    """
+    if directory is None:
+        directory = os.environ.get(ENV_VAR) or DEFAULT_DIRECTORY
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise FileNotFoundError(f"MNIST-format directory {directory} does not exist. {_HOW_TO_GET}")
+    return {
+        f"{split}_{kind}": _find_idx(directory, prefix, kind, ndim)
+        for split, prefix in (("train", "train"), ("test", "t10k"))
+        for kind, ndim in (("images", 3), ("labels", 1))
+    }
+
+
 def _allocate(available: np.ndarray, n: int) -> np.ndarray:
     """Largest-remainder allocation of ``n`` draws proportional to ``available`` per class."""
     total = int(available.sum())
@@ -268,9 +292,6 @@ def load_mnist_format(
     (array([2, 2, 2, 2]), 1.0)
     >>> tmp.cleanup()
     """
-    if directory is None:
-        directory = os.environ.get(ENV_VAR) or DEFAULT_DIRECTORY
-    directory = Path(directory)
     seed = _check_count(seed, "seed")
     validation = _check_count(validation, "validation")
     if subset is None:
@@ -278,13 +299,13 @@ def load_mnist_format(
     if not isinstance(subset, tuple | list) or len(subset) != 2:
         raise ValueError(f"subset must be (n_train, n_test), got {subset!r}")
     n_train, n_test = (None if s is None else _check_count(s, "subset") for s in subset)
-    if not directory.is_dir():
-        raise FileNotFoundError(f"MNIST-format directory {directory} does not exist. {_HOW_TO_GET}")
+    files = mnist_format_files(directory)
+    directory = files["train_images"].parent
 
     arrays = {}
-    for prefix in ("train", "t10k"):
-        images = read_idx(_find_idx(directory, prefix, "images", 3))
-        labels = read_idx(_find_idx(directory, prefix, "labels", 1))
+    for prefix, split in (("train", "train"), ("t10k", "test")):
+        images = read_idx(files[f"{split}_images"])
+        labels = read_idx(files[f"{split}_labels"])
         if images.ndim != 3 or images.dtype != np.uint8:
             raise ValueError(f"{directory}: {prefix} images must be uint8 (n, rows, cols)")
         integer = np.issubdtype(labels.dtype, np.integer)

@@ -16,14 +16,7 @@ import pytest
 from sim import train as train_module
 from sim.cli import main as cli_main
 
-TINY = {
-    "seed": 3,
-    "data": {"name": "teacher", "n_train": 96, "n_val": 32, "n_test": 32},
-    "network": {"depth": 2, "hidden": 16, "mode": "rate"},
-    "rule": {"name": "np", "sigma": 0.01},
-    "optimizer": {"lr": 0.05},
-    "training": {"epochs": 2, "batch_size": 32},
-}
+from .test_train import TINY
 
 
 @pytest.fixture

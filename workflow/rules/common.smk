@@ -55,6 +55,8 @@ if _blocked:
         f"{sorted(set(FIGURES) - PENDING)}. See workflow/README.md."
     )
 
+# Every rule's software (snakemake --software-deployment-method conda); path relative to rules/
+CONDA_ENV = "../envs/loco.yaml"
 STYLE = "figures/style.mplstyle"
 FIGURE_IO = "figures/io.py"
 SUMMARY_IO = "workflow/scripts/summary_io.py"  # what the summaries write with (an input of theirs)

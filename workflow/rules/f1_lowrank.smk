@@ -5,6 +5,8 @@ F1 = config["F1"]
 rule f1_spectra:
     """Train a network with NP or LOCO, then record update and activity spectra per layer at
     the initial and at the trained weights (F1.batches consecutive training batches)."""
+    conda:
+        CONDA_ENV
     input:
         TRAIN_SOURCES,
     output:
@@ -26,6 +28,8 @@ rule f1_spectra:
 
 rule f1_summary:
     """Effective ranks and participation ratios (analysis.lowrank) against the rank bounds."""
+    conda:
+        CONDA_ENV
     input:
         STATS,
         SUMMARY_IO,
@@ -44,6 +48,8 @@ rule f1_summary:
 
 
 rule f1_figure:
+    conda:
+        CONDA_ENV
     input:
         FIGURE_IO,
         module="figures/f1_lowrank.py",

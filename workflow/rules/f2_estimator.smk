@@ -4,6 +4,8 @@ F2_PANELS = ["dimension", "depth", "projection"]
 
 rule f2_mc:
     """Monte Carlo moments of the NP estimator for one panel, with the exact theory."""
+    conda:
+        CONDA_ENV
     input:
         src("analysis.estimators", "analysis.theory", "analysis.derivations"),
     output:
@@ -25,6 +27,8 @@ rule f2_mc:
 
 
 rule f2_summary:
+    conda:
+        CONDA_ENV
     input:
         SUMMARY_IO,
         panels=expand("results/F2/{panel}.json", panel=F2_PANELS),
@@ -38,6 +42,8 @@ rule f2_summary:
 
 
 rule f2_figure:
+    conda:
+        CONDA_ENV
     input:
         FIGURE_IO,
         module="figures/f2_estimator.py",

@@ -5,6 +5,8 @@ F3_RATIOS = [f"{r:g}" for r in F3["sweep_ratios"]]
 
 rule f3_theory:
     """Covariance, projector, initial error, predicted rates, curves and theory sweeps."""
+    conda:
+        CONDA_ENV
     input:
         src("analysis.theory", "analysis.derivations"),
     output:
@@ -24,6 +26,8 @@ rule f3_theory:
 
 rule f3_curve:
     """Simulated learning curve of one variant at its predicted optimal learning rate."""
+    conda:
+        CONDA_ENV
     input:
         theory="results/F3/theory.npz",
         rates="results/F3/rates.json",
@@ -45,6 +49,8 @@ rule f3_curve:
 
 rule f3_sweep:
     """Simulated final loss of one variant at ratio x its predicted stability edge."""
+    conda:
+        CONDA_ENV
     input:
         theory="results/F3/theory.npz",
         rates="results/F3/rates.json",
@@ -67,6 +73,8 @@ rule f3_sweep:
 
 rule f3_summary:
     """Theory-vs-simulation z-scores and the numbers of F3."""
+    conda:
+        CONDA_ENV
     input:
         SUMMARY_IO,
         theory="results/F3/theory.npz",
@@ -90,6 +98,8 @@ rule f3_summary:
 
 
 rule f3_figure:
+    conda:
+        CONDA_ENV
     input:
         FIGURE_IO,
         module="figures/f3_curves.py",

@@ -11,6 +11,8 @@ F4_SOURCES = src("analysis.anchors", "analysis.rates", "analysis.lowrank")
 
 rule f4_werfel:
     """Convergence rate of one rule at its optimal learning rate (white inputs)."""
+    conda:
+        CONDA_ENV
     input:
         F4_SOURCES,
     output:
@@ -33,6 +35,8 @@ rule f4_werfel:
 
 rule f4_zuege:
     """WP convergence with inputs on a k-dim subspace, or NP's asymptotic loss ('floor')."""
+    conda:
+        CONDA_ENV
     input:
         F4_SOURCES,
     output:
@@ -55,6 +59,8 @@ rule f4_zuege:
 
 rule f4_hiratani:
     """Diverged fraction of NP in the two-layer linear student vs learning rate / eta*."""
+    conda:
+        CONDA_ENV
     input:
         F4_SOURCES,
     output:
@@ -76,6 +82,8 @@ rule f4_hiratani:
 
 
 rule f4_summary:
+    conda:
+        CONDA_ENV
     input:
         SUMMARY_IO,
         runs=F4_TARGETS,
@@ -90,6 +98,8 @@ rule f4_summary:
 
 
 rule f4_figure:
+    conda:
+        CONDA_ENV
     input:
         FIGURE_IO,
         F4_SOURCES,  # the figure draws the theory lines with analysis.anchors

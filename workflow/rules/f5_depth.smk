@@ -9,6 +9,8 @@ rule f5_train:
     The first training seed tries every rate training.lr x F5.lr_factors and keeps the best
     final validation accuracy; the other seeds train at that rate (a sweep per seed would
     multiply the cost by the number of factors)."""
+    conda:
+        CONDA_ENV
     input:
         TRAIN_SOURCES,
         unpack(lambda wc: f5_rate_source(wc.rule, wc.depth, wc.seed)),
@@ -36,6 +38,8 @@ ABLATION = F5["ablation"]
 rule f5_ablation:
     """LOCO with one ablation (F5.ablation.variants) at F5.ablation.depth, at the rate chosen
     for full LOCO at that depth."""
+    conda:
+        CONDA_ENV
     input:
         TRAIN_SOURCES,
         lr_from=f"results/F5/runs/loco_L{ABLATION['depth']}_s{SWEEP_SEED}.json",
@@ -61,6 +65,8 @@ rule f5_ablation:
 rule f5_layers:
     """Per-layer NP and LOCO estimator moments at initialisation in rate mode (exact gradient):
     measured against T2/T4 (analysis.layer_estimates)."""
+    conda:
+        CONDA_ENV
     input:
         TRAIN_SOURCES,
         src("analysis.layer_estimates", "analysis.theory", "analysis.derivations"),
@@ -89,6 +95,8 @@ rule f5_layers:
 rule f5_summary:
     """Mean, SE and 95% CI over seeds of test accuracy per rule and depth; depth where learning
     stops; ablations; per-layer estimator moments."""
+    conda:
+        CONDA_ENV
     input:
         STATS,
         SUMMARY_IO,
@@ -121,6 +129,8 @@ rule f5_summary:
 
 
 rule f5_figure:
+    conda:
+        CONDA_ENV
     input:
         FIGURE_IO,
         module="figures/f5_depth.py",

@@ -5,6 +5,8 @@ F6_LRS = [f"{lr:g}" for lr in F6["lr_grid"]]
 
 rule f6_train:
     """Train NP or LOCO at one learning rate and seed; accuracy after every epoch (F6)."""
+    conda:
+        CONDA_ENV
     input:
         TRAIN_SOURCES,
     output:
@@ -29,6 +31,8 @@ rule f6_train:
 
 rule f6_summary:
     """Best rate (final validation accuracy), largest stable rate, curves at the best rate."""
+    conda:
+        CONDA_ENV
     input:
         STATS,
         SUMMARY_IO,
@@ -54,6 +58,8 @@ rule f6_summary:
 
 
 rule f6_figure:
+    conda:
+        CONDA_ENV
     input:
         FIGURE_IO,
         module="figures/f6_convergence.py",

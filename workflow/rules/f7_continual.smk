@@ -5,6 +5,8 @@ F7_TASKS = [[2 * t, 2 * t + 1] for t in range(F7["n_tasks"])]  # split_pairs
 
 rule f7_train:
     """Train one rule on the task sequence (LOCO protects each finished task's inputs)."""
+    conda:
+        CONDA_ENV
     input:
         TRAIN_SOURCES,
     output:
@@ -32,6 +34,8 @@ rule f7_train:
 
 rule f7_summary:
     """Accuracy matrices, final accuracy, accuracy right after learning, forgetting."""
+    conda:
+        CONDA_ENV
     input:
         STATS,
         SUMMARY_IO,
@@ -50,6 +54,8 @@ rule f7_summary:
 
 
 rule f7_figure:
+    conda:
+        CONDA_ENV
     input:
         FIGURE_IO,
         module="figures/f7_continual.py",

@@ -8,6 +8,8 @@ rule f8_update_cost:
     Uses every local core so that no other job runs beside it and distorts the timing; the
     script itself limits BLAS to one thread (a serial update, comparable across machines).
     """
+    conda:
+        CONDA_ENV
     input:
         TRAIN_SOURCES,
     output:
@@ -30,6 +32,8 @@ rule f8_update_cost:
 
 rule f8_summary:
     """Stages (deterministic) and update times (timing keys) per rule and depth."""
+    conda:
+        CONDA_ENV
     input:
         STATS,
         SUMMARY_IO,
@@ -48,6 +52,8 @@ rule f8_summary:
 
 
 rule f8_figure:
+    conda:
+        CONDA_ENV
     input:
         FIGURE_IO,
         module="figures/f8_update_depth.py",

@@ -14,6 +14,8 @@ wildcard_constraints:
 
 rule f9_validate:
     """Simulate one parameter set with sim.neurons and with Brian2 (numpy target)."""
+    conda:
+        CONDA_ENV
     input:
         src("sim.neurons", "sim.brian2_reference"),
     output:
@@ -38,6 +40,8 @@ rule f9_benchmark:
 
     Uses every local core so that no other job runs beside it and distorts the timing.
     """
+    conda:
+        CONDA_ENV
     input:
         "benchmarks/bench_simulator.py",
         src("sim.neurons", "sim.network", "sim.encoders", "sim.transfer", "sim.timing"),
@@ -58,6 +62,8 @@ rule f9_benchmark:
 
 rule f9_summary:
     """Agreement over all parameter sets and the quoted numbers of F9."""
+    conda:
+        CONDA_ENV
     input:
         SUMMARY_IO,
         validation=expand("results/F9/validation/{pset}.json", pset=F9_SETS),
@@ -73,6 +79,8 @@ rule f9_summary:
 
 
 rule f9_figure:
+    conda:
+        CONDA_ENV
     input:
         FIGURE_IO,
         module="figures/f9_simulator.py",

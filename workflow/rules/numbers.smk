@@ -3,6 +3,8 @@
 
 rule numbers:
     """Merge results/F<n>/numbers.json of the enabled figures into one flat JSON."""
+    conda:
+        CONDA_ENV
     input:
         [f"results/{fig}/numbers.json" for fig in sorted(config["figures"])],
     output:
@@ -17,6 +19,8 @@ rule numbers:
 
 rule numbers_tex:
     """One \\newcommand per number for the paper (archived figures' numbers included)."""
+    conda:
+        CONDA_ENV
     input:
         "results/paper_numbers.json",
     output:

@@ -8,6 +8,8 @@ PAPER_SOURCES = ["paper/main.tex", "paper/refs.bib"] + sorted(
 
 rule paper_numbers:
     """results/numbers.json with the archived figures' numbers in place of this build's."""
+    conda:
+        CONDA_ENV
     input:
         numbers="results/numbers.json",
         archive=[f"{config['paper']['archive']}/numbers.json"] if ARCHIVED else [],
@@ -24,6 +26,8 @@ rule paper_numbers:
 
 rule paper_claims:
     """The claims table: each LOCO claim, its evidence and a verdict by stated criteria."""
+    conda:
+        CONDA_ENV
     input:
         "results/paper_numbers.json",
     output:
@@ -41,6 +45,8 @@ rule paper_figures_tex:
     """\\ifFn switches: a section shows its figure and numbers only when the chain ran;
     \\BuildProfile, \\ifQuickProfile and per figure \\ProfileFn, \\ifFnQuick: which size
     profile produced the numbers."""
+    conda:
+        CONDA_ENV
     output:
         "paper/generated/figures.tex",
     params:
@@ -57,6 +63,8 @@ rule paper_figures_tex:
 
 rule paper_equations:
     """LaTeX of the sympy derivations (analysis.derivations.latex_equations())."""
+    conda:
+        CONDA_ENV
     input:
         # Until analysis/derivations.py exists the file says so; its appearance reruns this.
         [f for f in src("analysis.derivations") if Path(f).exists()],
@@ -75,6 +83,8 @@ rule paper:
     SOURCE_DATE_EPOCH/FORCE_SOURCE_DATE fix the dates pdfTeX writes, so the PDF depends only
     on its inputs.
     """
+    conda:
+        CONDA_ENV
     input:
         PAPER_SOURCES,
         "paper/generated/numbers.tex",

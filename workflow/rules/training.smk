@@ -6,13 +6,14 @@ import numpy as np
 import yaml
 
 from sim.config import resolve as _resolve_training
+from sim.data import mnist_format_files
 from sim.experiments import run_config
 from sim.train import build_learning
 
 TRAIN_SOURCES = src(
     "sim.experiments", "sim.train", "sim.config", "sim.data", "sim.idx", "sim.network",
     "sim.neurons", "sim.encoders", "sim.transfer", "sim.losses", "sim.optim", "sim.projectors",
-    "sim.rules", "sim.timing",
+    "sim.rules", "sim.timing", "sim.streams",
 )  # fmt: skip
 TRAINING = config["training"]
 
@@ -70,6 +71,12 @@ def _training_errors():
                 build_learning(_resolve_training(train_config(rule, **sections)))
             except ValueError as err:
                 errors.append(f"  config key {key} ({fig}, {rule} runs): {err}")
+    data = TRAINING_BASE["data"]
+    if data.get("name", "fashion_mnist") != "teacher":
+        try:
+            mnist_format_files(data.get("path"))
+        except FileNotFoundError as err:
+            errors.append(f"  config key training.base data: {err}")
     if enabled("F1"):
         need = config["F1"]["batches"] * TRAINING_BASE["training"]["batch_size"]
         if need > TRAINING_BASE["data"]["n_train"]:
@@ -119,7 +126,12 @@ TRAINING_RESOLVED = None  # TRAINING_BASE with sim.config defaults, once it is c
 STATS = "workflow/scripts/train_stats.py"  # helpers the summaries import (an input of theirs)
 if TRAINING_FIGURES := sorted({"F1", "F5", "F6", "F7", "F8"} & set(config["figures"])):
     try:
-        TRAINING_RESOLVED = _resolve_training(TRAINING_BASE)
+        # defaults filled in; `rule` keeps the options of every family (each run picks its
+        # own, and _training_errors checks them per run)
+        TRAINING_RESOLVED = {
+            **_resolve_training({**TRAINING_BASE, "rule": {"name": "bp"}}),
+            "rule": TRAINING_BASE["rule"],
+        }
         _errors = _training_errors()
     except ValueError as err:
         _errors = [f"  config key training.base: {err}"]

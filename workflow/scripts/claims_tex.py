@@ -88,14 +88,14 @@ def _f2_f5(n: dict) -> Row:
 
 
 def _f3_f6(n: dict) -> Row:
-    higher_lr = n["F6.max_stable_lr.loco"] > n["F6.max_stable_lr.np"]
+    higher_lr = n.get("F6.max_stable_lr.loco", 0) > n.get("F6.max_stable_lr.np", 0)
     better = exceeds(n, "F6.final_acc", "loco", "np")
     evidence = (
         f"linear theory: best rate $\\times${typeset(n['F3.loco_eta_best_ratio'])}, loss "
         f"$\\times${typeset(1 / n['F3.loco_loss_ratio_at_best'])} (Sec.~\\ref{{sec:f3}}); SNN: "
-        f"largest stable rate LOCO {typeset(n['F6.max_stable_lr.loco'])} vs NP "
-        f"{typeset(n['F6.max_stable_lr.np'])}, final accuracy at the best rate "
-        f"{typeset(n['F6.final_acc.loco'])} vs {typeset(n['F6.final_acc.np'])} "
+        f"largest stable rate LOCO {typeset(n.get('F6.max_stable_lr.loco'))} vs NP "
+        f"{typeset(n.get('F6.max_stable_lr.np'))}, final accuracy at the best rate "
+        f"{typeset(n.get('F6.final_acc.loco'))} vs {typeset(n.get('F6.final_acc.np'))} "
         f"(Sec.~\\ref{{sec:f6}})"
     )
     verdict = {

@@ -146,7 +146,17 @@ def main(sm) -> None:
         "F5.chance": chance(base),
         "F5.sigma": base["rule"].get("sigma"),
     }
-    write_summary(sm, summary, numbers)
+    absent = {
+        "F5.max_learning_depth": "the rule learns (test accuracy above the threshold) at no depth",
+        "F5.test_acc": "every seed diverged",
+        "F5.val_acc": "every seed diverged",
+        "F5.test_acc_se": "fewer than two seeds finished",
+        "F5.test_acc_ci95": "fewer than two seeds finished",
+        "F5.best_lr": "every rate of the sweep diverged",
+        "F5.ablation.test_acc_ci95": "fewer than two seeds finished",
+        "F5.ablation.test_acc": "every seed diverged",
+    }
+    write_summary(sm, summary, numbers, absent=absent)
 
 
 if __name__ == "__main__" and "snakemake" in globals():

@@ -100,7 +100,19 @@ def main(sm) -> None:
         numbers["F6.max_stable_lr_ratio"] = ratio(
             numbers["F6.max_stable_lr.loco"], numbers["F6.max_stable_lr.np"]
         )
-    write_summary(sm, summary, numbers)
+    every_rate = "every rate of the grid diverged for this rule"
+    absent = {
+        "F6.val_acc_at_max_lr": "the largest rate of the grid diverged",
+        "F6.max_stable_lr": "no rate ended above the learning threshold without diverging",
+        "F6.best_lr": every_rate,
+        "F6.final_acc": every_rate,
+        "F6.best_val_acc": every_rate,
+        "F6.first_epoch_acc": every_rate,
+        "F6.final_acc_se": every_rate,
+        "F6.best_lr_ratio": "a rule's best rate is absent",
+        "F6.max_stable_lr_ratio": "a rule's largest stable rate is absent",
+    }
+    write_summary(sm, summary, numbers, absent=absent)
 
 
 if __name__ == "__main__" and "snakemake" in globals():
