@@ -1,0 +1,125 @@
+"""Training throughput of NP and LOCO against the matrix products they cannot avoid.
+
+Usage: ``python benchmarks/bench_training.py [--json OUT] [--repeats R]``
+
+One *update* is what a training step costs: the rule's estimate (clean and perturbed pass,
+per-layer estimates, LOCO's projection) plus an Adam step. Four configurations, IF networks
+with cross-entropy and sigma 0.1 (the experiments' settings):
+
+=============  ===========================================================================
+spiking_L3     spiking, 784-256-256-10, batch 64, 10 steps
+spiking_L10    spiking, 10 layers of width 256, batch 64, 10 steps
+rate_authors   rate, 784-500-500-10, batch 1000 (the authors' setup)
+rate_L10       rate, 10 layers of width 256, batch 64
+=============  ===========================================================================
+
+Keys per configuration, all measured side by side in this run (best of R, one BLAS thread):
+``<config>.np_presentations_per_s`` and ``<config>.loco_presentations_per_s`` (samples per
+second of training), ``<config>.loco_over_np_cost`` (update time ratio; goal <= 1.25) and
+``<config>.np_roofline_fraction`` (the float64 time of the update's matrix products alone,
+two forward passes and one outer product per layer, over NP's update time; goal >= 0.7). Plus
+``spiking_L10.float32_speedup``: NP's update time in float64 over float32 (goal >= 1.7).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from sim.network import Network
+from sim.optim import Optimizer
+from sim.rules import make_rule
+from sim.timing import best_time, report
+
+CONFIGS = {
+    "spiking_L3": {"sizes": [784, 256, 256, 10], "batch": 64, "mode": "spiking", "steps": 10},
+    "spiking_L10": {"sizes": [784] + [256] * 9 + [10], "batch": 64, "mode": "spiking", "steps": 10},
+    "rate_authors": {"sizes": [784, 500, 500, 10], "batch": 1000, "mode": "rate", "steps": 10},
+    "rate_L10": {"sizes": [784] + [256] * 9 + [10], "batch": 64, "mode": "rate", "steps": 10},
+}
+RULE_OPTIONS = {"sigma": 0.1, "loss": "cross_entropy"}
+
+
+def _network(cfg: dict, rng: np.random.Generator, dtype: str = "float64") -> Network:
+    return Network.init(
+        cfg["sizes"],
+        rng,
+        gain=np.sqrt(6),
+        steps=cfg["steps"],
+        mode=cfg["mode"],
+        readout="membrane",
+        dtype=dtype,
+    )
+
+
+def update_time(cfg: dict, rule: str, repeats: int, dtype: str = "float64") -> float:
+    """Best time of one update (estimate + Adam step) of ``rule`` on fresh random batches."""
+    rng = np.random.default_rng([11, 0])
+    net = _network(cfg, rng, dtype)
+    learner = make_rule(rule, **RULE_OPTIONS)
+    optimizer = Optimizer("adam", lr=1e-4)
+    pool = [rng.uniform(0, 1, (cfg["batch"], cfg["sizes"][0])) for _ in range(4)]
+    targets = np.eye(cfg["sizes"][-1])[rng.integers(0, cfg["sizes"][-1], cfg["batch"])]
+    state = {"i": 0}
+
+    def one_update() -> None:
+        x = pool[state["i"] % len(pool)]
+        state["i"] += 1
+        est = learner.estimate(net, net.encode(x, rng), targets, rng)
+        optimizer.apply(net.weights, est.grads, learner)
+
+    for _ in range(3):  # LOCO's projectors fill up over the first batches
+        one_update()
+    return best_time(one_update, repeats)
+
+
+def roofline_time(cfg: dict, repeats: int) -> float:
+    """Float64 time of the update's matrix products: two forward passes and one outer product
+    per layer, at the shapes of ``cfg`` (spiking: all steps of a layer in one product)."""
+    rng = np.random.default_rng([11, 1])
+    rows = cfg["batch"] * (cfg["steps"] if cfg["mode"] == "spiking" else 1)
+    layers = [
+        (rng.uniform(0, 1, (rows, n_in)), rng.normal(size=(n_in, n_out)),
+         rng.normal(size=(cfg["batch"], n_out)), rng.uniform(0, 1, (cfg["batch"], n_in + 1)))
+        for n_in, n_out in zip(cfg["sizes"][:-1], cfg["sizes"][1:], strict=True)
+    ]  # fmt: skip
+
+    def products() -> None:
+        for x, w, xi, xbar in layers:
+            x @ w
+            x @ w
+            xi.T @ xbar
+
+    return best_time(products, repeats)
+
+
+def measure(repeats: int) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for name, cfg in CONFIGS.items():
+        t_np = update_time(cfg, "np", repeats)
+        t_loco = update_time(cfg, "loco", repeats)
+        out[f"{name}.np_update_s"] = t_np
+        out[f"{name}.loco_update_s"] = t_loco
+        out[f"{name}.np_presentations_per_s"] = cfg["batch"] / t_np
+        out[f"{name}.loco_presentations_per_s"] = cfg["batch"] / t_loco
+        out[f"{name}.loco_over_np_cost"] = t_loco / t_np
+        out[f"{name}.np_roofline_fraction"] = roofline_time(cfg, repeats) / t_np
+    t32 = update_time(CONFIGS["spiking_L10"], "np", repeats, dtype="float32")
+    out["spiking_L10.float32_speedup"] = out["spiking_L10.np_update_s"] / t32
+    return out
+
+
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args(argv)
+    with threadpool_limits(limits=1, user_api="blas"):
+        return report(measure(args.repeats), args.json)
+
+
+if __name__ == "__main__":
+    main()
