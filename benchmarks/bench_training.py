@@ -13,7 +13,8 @@ rate_authors   rate, 784-500-500-10, batch 1000 (the authors' setup)
 rate_L10       rate, 10 layers of width 256, batch 64
 =============  ===========================================================================
 
-Keys per configuration, all measured side by side in this run (best of R, one BLAS thread):
+Keys per configuration, all measured side by side in this run (best of R, timed in turns, one
+BLAS thread):
 ``<config>.np_presentations_per_s`` and ``<config>.loco_presentations_per_s`` (samples per
 second of training), ``<config>.loco_over_np_cost`` (update time ratio; goal <= 1.25) and
 ``<config>.np_roofline_fraction`` (the float64 time of the update's matrix products alone,
@@ -24,11 +25,13 @@ two forward passes and one outer product per layer, over NP's update time; goal 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from sim.allocator import keep_freed_memory
 from sim.network import Network
 from sim.optim import Optimizer
 from sim.rules import make_rule
@@ -55,8 +58,8 @@ def _network(cfg: dict, rng: np.random.Generator, dtype: str = "float64") -> Net
     )
 
 
-def update_time(cfg: dict, rule: str, repeats: int, dtype: str = "float64") -> float:
-    """Best time of one update (estimate + Adam step) of ``rule`` on fresh random batches."""
+def updater(cfg: dict, rule: str, dtype: str = "float64") -> Callable[[], None]:
+    """One update (estimate + Adam step) of ``rule`` per call, on rotating random batches."""
     rng = np.random.default_rng([11, 0])
     net = _network(cfg, rng, dtype)
     learner = make_rule(rule, **RULE_OPTIONS)
@@ -73,18 +76,30 @@ def update_time(cfg: dict, rule: str, repeats: int, dtype: str = "float64") -> f
 
     for _ in range(3):  # LOCO's projectors fill up over the first batches
         one_update()
-    return best_time(one_update, repeats)
+    return one_update
 
 
-def roofline_time(cfg: dict, repeats: int) -> float:
-    """Float64 time of the update's matrix products: two forward passes and one outer product
-    per layer, at the shapes of ``cfg`` (spiking: all steps of a layer in one product)."""
+def interleaved_times(fns: dict[str, Callable[[], None]], repeats: int) -> dict[str, float]:
+    """Best time of each function, timed in turns so that load changes hit all alike."""
+    best = dict.fromkeys(fns, float("inf"))
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            best[name] = min(best[name], best_time(fn, 1, warmup=False))
+    return best
+
+
+def roofline(cfg: dict) -> Callable[[], None]:
+    """The update's matrix products in float64, whose time is the roofline: two forward
+    passes and one outer product per layer, at the shapes of ``cfg``. In spiking mode a
+    layer's product covers all steps at once, except layer 0, whose input (the current
+    encoder's constant intensities) is the same at every step."""
     rng = np.random.default_rng([11, 1])
-    rows = cfg["batch"] * (cfg["steps"] if cfg["mode"] == "spiking" else 1)
+    steps = cfg["steps"] if cfg["mode"] == "spiking" else 1
     layers = [
-        (rng.uniform(0, 1, (rows, n_in)), rng.normal(size=(n_in, n_out)),
+        (rng.uniform(0, 1, (cfg["batch"] * (steps if l else 1), n_in)),
+         rng.normal(size=(n_in, n_out)),
          rng.normal(size=(cfg["batch"], n_out)), rng.uniform(0, 1, (cfg["batch"], n_in + 1)))
-        for n_in, n_out in zip(cfg["sizes"][:-1], cfg["sizes"][1:], strict=True)
+        for l, (n_in, n_out) in enumerate(zip(cfg["sizes"][:-1], cfg["sizes"][1:], strict=True))
     ]  # fmt: skip
 
     def products() -> None:
@@ -93,30 +108,33 @@ def roofline_time(cfg: dict, repeats: int) -> float:
             x @ w
             xi.T @ xbar
 
-    return best_time(products, repeats)
+    return products
 
 
 def measure(repeats: int) -> dict[str, float]:
     out: dict[str, float] = {}
     for name, cfg in CONFIGS.items():
-        t_np = update_time(cfg, "np", repeats)
-        t_loco = update_time(cfg, "loco", repeats)
-        out[f"{name}.np_update_s"] = t_np
-        out[f"{name}.loco_update_s"] = t_loco
-        out[f"{name}.np_presentations_per_s"] = cfg["batch"] / t_np
-        out[f"{name}.loco_presentations_per_s"] = cfg["batch"] / t_loco
-        out[f"{name}.loco_over_np_cost"] = t_loco / t_np
-        out[f"{name}.np_roofline_fraction"] = roofline_time(cfg, repeats) / t_np
-    t32 = update_time(CONFIGS["spiking_L10"], "np", repeats, dtype="float32")
-    out["spiking_L10.float32_speedup"] = out["spiking_L10.np_update_s"] / t32
+        fns = {"np": updater(cfg, "np"), "loco": updater(cfg, "loco"), "roofline": roofline(cfg)}
+        if name == "spiking_L10":
+            fns["np32"] = updater(cfg, "np", dtype="float32")
+        t = interleaved_times(fns, repeats)
+        out[f"{name}.np_update_s"] = t["np"]
+        out[f"{name}.loco_update_s"] = t["loco"]
+        out[f"{name}.np_presentations_per_s"] = cfg["batch"] / t["np"]
+        out[f"{name}.loco_presentations_per_s"] = cfg["batch"] / t["loco"]
+        out[f"{name}.loco_over_np_cost"] = t["loco"] / t["np"]
+        out[f"{name}.np_roofline_fraction"] = t["roofline"] / t["np"]
+        if "np32" in t:
+            out[f"{name}.float32_speedup"] = t["np"] / t["np32"]
     return out
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=10)
     args = parser.parse_args(argv)
+    keep_freed_memory()  # as sim.train.train does
     with threadpool_limits(limits=1, user_api="blas"):
         return report(measure(args.repeats), args.json)
 

@@ -14,6 +14,8 @@ data.n_train/...   deterministic stratified subset sizes (``n_val`` carved from 
 data.tasks         continual learning: list of class lists, trained in sequence
 network.depth      number of weight layers (>= 1), ``hidden`` units in each hidden layer
 network.mode       ``spiking`` or ``rate``; ``steps`` per presentation; encoder, readout
+network.dtype      ``float64`` (default, exact) or ``float32`` (faster passes; losses,
+                   loss differences, estimates and weights stay float64)
 network.neuron     `sim.neurons.NeuronParams` fields plus ``model`` (``if`` or ``lif``)
 rule.name          ``np``, ``loco``, ``wp``, ``bp``, ``fa``, ``dfa``; other keys go to the rule
 optimizer          ``name`` (sgd, momentum, adam), ``lr``, ``momentum`` (also Adam's beta1),
@@ -53,6 +55,7 @@ DEFAULTS: dict[str, Any] = {
         "encoder": "current",
         "readout": "rate",
         "gain": 2.449,  # sqrt(6): He-uniform, keeps clipped-ReLU rates stable with depth
+        "dtype": "float64",
         "neuron": {
             "model": "if",
             "tau": 1.0,
@@ -172,7 +175,7 @@ def _tasks(value: Any) -> str | None:
 
 def _checks() -> dict[str, Callable[[Any], str | None]]:
     from .encoders import ENCODERS
-    from .network import MODES, READOUTS
+    from .network import DTYPES, MODES, READOUTS
     from .neurons import METHODS, RESETS
     from .optim import OPTIMIZERS
 
@@ -191,6 +194,7 @@ def _checks() -> dict[str, Callable[[Any], str | None]]:
         "network.encoder": _choice(*ENCODERS),
         "network.readout": _choice(*READOUTS),
         "network.gain": _number(above=0),
+        "network.dtype": _choice(*DTYPES),
         "network.neuron.model": _choice("if", "lif"),
         "network.neuron.tau": _number(above=0),
         "network.neuron.dt": _number(above=0),
@@ -228,8 +232,8 @@ def resolve(config: dict) -> dict:
     >>> resolve({"network": {"width": 5}})
     Traceback (most recent call last):
     ...
-    ValueError: unknown config key 'network.width'; allowed: ['depth', 'encoder', 'gain', \
-'hidden', 'mode', 'neuron', 'readout', 'steps']
+    ValueError: unknown config key 'network.width'; allowed: ['depth', 'dtype', 'encoder', \
+'gain', 'hidden', 'mode', 'neuron', 'readout', 'steps']
     >>> resolve({"optimizer": {"lr": "fast"}})
     Traceback (most recent call last):
     ...

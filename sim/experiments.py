@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import inspect
 from collections.abc import Sequence
 
 import numpy as np
 
 from .config import resolve
 from .network import Network
-from .rules import critical_path_depth, make_rule
-from .rules.loco import LayerProjector, with_bias
+from .rules import critical_path_depth, make_rule, rule_options
+from .rules.loco import with_bias
 from .streams import stream
 from .timing import best_time
 from .train import Diverged, build_network, load_data, train
@@ -162,12 +161,8 @@ def update_cost(
 
 def _options_for(name: str, options: dict) -> dict:
     """Keep only the options a rule family understands."""
-    perturbation = {"sigma", "loss", "noise"}
-    # every keyword of LayerProjector (k, energy, forget, ...), read from its signature so the
-    # list never falls behind the projector's options
-    loco = perturbation | (set(inspect.signature(LayerProjector).parameters) - {"self"})
-    gradient = {"loss", "seed", "surrogate_slope"}
-    allowed = {"np": perturbation, "wp": {"sigma", "loss"}, "loco": loco}.get(name, gradient)
+    allowed = rule_options(name)  # read from the rule's signature: never falls behind
+    allowed.pop("feedback", None)  # fixed feedback matrices are not a config option
     return {k: v for k, v in options.items() if k in allowed}
 
 

@@ -15,19 +15,21 @@ input drive is encoded once by `Network.encode` so two passes can share the same
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from itertools import pairwise
 
 import numpy as np
 
 from .encoders import ENCODERS, encode
-from .neurons import NeuronParams, integrate_subthreshold, run_unchecked
+from .neurons import NeuronParams, integrate_subthreshold, run_unchecked, subthreshold_unchecked
 from .transfer import check_rate_mode, rate
 
-__all__ = ["MODES", "READOUTS", "Network", "Pass"]
+__all__ = ["DTYPES", "MODES", "READOUTS", "Network", "Pass"]
 
 MODES = ("spiking", "rate")
 READOUTS = ("rate", "count", "membrane")
+DTYPES = ("float64", "float32")
 
 DEFAULT_NEURON = NeuronParams(tau=1.0, dt=1.0, v_th=1.0, v_reset=0.0, reset="subtract", leak=False)
 
@@ -39,23 +41,41 @@ class Pass:
     Attributes
     ----------
     output : ndarray (batch, n_out)
-        The readout.
-    pre_rates : list of ndarray (batch, n_in_l)
-        Time-averaged presynaptic activity of every layer (layer 0: the input drive).
-    currents : list of ndarray (batch, n_l)
-        Time-averaged input current of every layer, perturbation included.
+        The readout, float64.
+    layer_inputs, layer_currents : lists of ndarray
+        Every layer's presynaptic activity (layer 0: the input drive) and input current
+        (perturbation included), as simulated: (batch, n) when constant over the presentation,
+        else (steps, batch, n).
+    pre_rates, currents : lists of ndarray (batch, n)
+        Their time averages, computed on first access (a pass whose averages no rule reads
+        does not pay for them).
     pre_steps, step_currents, spikes, membrane : lists of ndarray (steps, batch, n)
         Per-step presynaptic activity, input currents, output spikes and membrane potential
         (after reset) of every layer; filled only by ``record=True`` in spiking mode.
+    input_current : ndarray
+        Layer 0's input current before the perturbation (see ``Network.forward(reuse=...)``).
     """
 
     output: np.ndarray
-    pre_rates: list[np.ndarray]
-    currents: list[np.ndarray]
+    layer_inputs: list[np.ndarray]
+    layer_currents: list[np.ndarray]
     pre_steps: list[np.ndarray] = field(default_factory=list)
     step_currents: list[np.ndarray] = field(default_factory=list)
     spikes: list[np.ndarray] = field(default_factory=list)
     membrane: list[np.ndarray] = field(default_factory=list)
+    input_current: np.ndarray | None = None
+
+    @functools.cached_property
+    def pre_rates(self) -> list[np.ndarray]:
+        return [_time_average(x) for x in self.layer_inputs]
+
+    @functools.cached_property
+    def currents(self) -> list[np.ndarray]:
+        return [_time_average(c) for c in self.layer_currents]
+
+
+def _time_average(a: np.ndarray) -> np.ndarray:
+    return a if a.ndim == 2 else a.mean(axis=0)
 
 
 @dataclass
@@ -77,6 +97,12 @@ class Network:
         of non-spiking output units (rate mode: its exact value for a constant current).
     encoder : {"current", "bernoulli", "poisson"}
         Input encoding used by `encode` (see `sim.encoders`).
+    dtype : {"float64", "float32"}
+        Compute precision of the passes (currents, membrane, activity). The weights stay
+        float64 (the optimiser adds small steps to them) and are rounded to ``dtype`` for each
+        pass; the readout is returned in float64, so loss differences are formed in float64.
+        float32 roughly halves the cost of the matrix products; exactness against Brian2 is a
+        float64 guarantee.
 
     Examples
     --------
@@ -92,6 +118,7 @@ class Network:
     mode: str = "spiking"
     readout: str = "rate"
     encoder: str = "current"
+    dtype: str = "float64"
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -100,6 +127,8 @@ class Network:
             raise ValueError(f"readout must be one of {READOUTS}, got {self.readout!r}")
         if self.encoder not in ENCODERS:
             raise ValueError(f"encoder must be one of {ENCODERS}, got {self.encoder!r}")
+        if self.dtype not in DTYPES:
+            raise ValueError(f"dtype must be one of {DTYPES}, got {self.dtype!r}")
         if not (isinstance(self.steps, int | np.integer) and self.steps >= 1):
             raise ValueError(f"steps must be an integer >= 1, got {self.steps!r}")
         if not self.weights:
@@ -159,16 +188,19 @@ class Network:
         perturbation: list[np.ndarray | None] | None = None,
         *,
         record: bool = False,
+        reuse: Pass | None = None,
     ) -> Pass:
         """Run one presentation of the encoded input ``drive`` (from `encode`).
 
         ``perturbation[l]`` is added to layer ``l``'s input current: shape (batch, n_l) is
         held over the presentation, (steps, batch, n_l) is fresh per step (spiking mode only).
+        ``reuse``: an earlier pass of the same drive through the same weights, whose first-layer
+        input current (it does not depend on the perturbation) is taken instead of recomputed.
         """
         self._check_perturbation(drive, perturbation)
         if self.mode == "rate":
-            return self._forward_rate(drive, perturbation)
-        return self._forward_spiking(drive, perturbation, record)
+            return self._forward_rate(drive, perturbation, reuse)
+        return self._forward_spiking(drive, perturbation, record, reuse)
 
     def _check_perturbation(self, drive: np.ndarray, perturbation) -> None:
         if perturbation is None:
@@ -192,44 +224,67 @@ class Network:
         offset, at_one = integrate_subthreshold(probe, self.neuron).mean(axis=0)
         return float(offset), float(at_one - offset)
 
-    def _forward_rate(self, x: np.ndarray, perturbation) -> Pass:
-        pre_rates, currents = [], []
-        for l, w in enumerate(self.weights):
-            pre_rates.append(x)
-            current = x @ w[:, :-1].T + w[:, -1]
-            if perturbation is not None and perturbation[l] is not None:
-                current = current + perturbation[l]
-            currents.append(current)
+    def _input_current(self, l: int, x: np.ndarray, reuse: Pass | None) -> np.ndarray:
+        """``x W_l^T + b_l`` in the pass's dtype, for (..., n_in) inputs: one GEMM."""
+        if l == 0 and reuse is not None and reuse.input_current is not None:
+            return reuse.input_current.copy()
+        w = self.weights[l].astype(self.dtype, copy=False)
+        flat = x.reshape(-1, x.shape[-1]).astype(self.dtype, copy=False)
+        current = (flat @ w[:, :-1].T).reshape(*x.shape[:-1], -1)
+        current += w[:, -1]
+        return current
+
+    def _perturbed(self, current: np.ndarray, perturbation, l: int) -> np.ndarray:
+        if perturbation is None or perturbation[l] is None:
+            return current
+        xi = perturbation[l].astype(self.dtype, copy=False)
+        if xi.shape == current.shape:
+            current += xi
+            return current
+        return current + xi  # a per-step perturbation of a current held over the steps
+
+    def _forward_rate(self, x: np.ndarray, perturbation, reuse: Pass | None) -> Pass:
+        result = Pass(None, [], [])  # type: ignore[arg-type]
+        for l in range(self.depth):
+            result.layer_inputs.append(x)
+            current = self._input_current(l, x, reuse)
+            if l == 0:
+                result.input_current = current.copy() if perturbation is not None else current
+            current = self._perturbed(current, perturbation, l)
+            result.layer_currents.append(current)
             if l == self.depth - 1 and self.readout == "membrane":
                 offset, gain = self._membrane_response()
-                out = offset + gain * current
-                return Pass(out, pre_rates, currents)
+                result.output = (offset + gain * current).astype(np.float64)
+                return result
             x = rate(current, self.neuron)
-        return Pass(x * self.steps if self.readout == "count" else x, pre_rates, currents)
+        out = x * self.steps if self.readout == "count" else x
+        result.output = out.astype(np.float64)
+        return result
 
-    def _forward_spiking(self, x: np.ndarray, perturbation, record: bool) -> Pass:
+    def _forward_spiking(self, x: np.ndarray, perturbation, record: bool, reuse) -> Pass:
         result = Pass(None, [], [])  # type: ignore[arg-type]
-        for l, w in enumerate(self.weights):
-            result.pre_rates.append(x if x.ndim == 2 else x.mean(axis=0))
-            current = (x.reshape(-1, x.shape[-1]) @ w[:, :-1].T).reshape(*x.shape[:-1], -1)
-            current += w[:, -1]
-            if perturbation is not None and perturbation[l] is not None:
-                current = current + perturbation[l]
+        for l in range(self.depth):
+            result.layer_inputs.append(x)
+            current = self._input_current(l, x, reuse)
+            if l == 0:
+                result.input_current = current.copy() if perturbation is not None else current
+            current = self._perturbed(current, perturbation, l)
             steps_current = np.broadcast_to(current, (self.steps, *current.shape[-2:]))
-            result.currents.append(current if current.ndim == 2 else current.mean(axis=0))
+            result.layer_currents.append(current)
             if record:
                 result.pre_steps.append(np.broadcast_to(x, (self.steps, *x.shape[-2:])))
                 result.step_currents.append(steps_current)
             if l == self.depth - 1 and self.readout == "membrane":
-                trace = integrate_subthreshold(steps_current, self.neuron)
+                trace = subthreshold_unchecked(steps_current, self.neuron)
                 if record:
                     result.membrane.append(trace)
-                result.output = trace.mean(axis=0)
+                result.output = trace.mean(axis=0, dtype=np.float64)
                 return result
             spikes, v = run_unchecked(steps_current, self.neuron, record_v=record)
-            x = spikes.astype(np.float64)
+            x = spikes.astype(self.dtype)
             if record:
                 result.spikes.append(x)
                 result.membrane.append(v)
-        result.output = x.sum(axis=0) if self.readout == "count" else x.mean(axis=0)
+        out = x.sum(axis=0) if self.readout == "count" else x.mean(axis=0)
+        result.output = out.astype(np.float64)
         return result

@@ -57,15 +57,26 @@ class Optimizer:
         self.t += 1
         out = []
         for l, g in enumerate(grads):
-            if self.name == "momentum":
-                self.first[l] = self.momentum * self.first[l] + g
-                out.append(-self.lr * self.first[l])
+            first = self.first[l]
+            if self.name == "momentum":  # first <- momentum * first + g; step = -lr * first
+                first *= self.momentum
+                first += g
+                out.append(first * -self.lr)
                 continue
-            self.first[l] = self.momentum * self.first[l] + (1 - self.momentum) * g
-            self.second[l] = self.beta2 * self.second[l] + (1 - self.beta2) * g**2
-            m_hat = self.first[l] / (1 - self.momentum**self.t)
-            v_hat = self.second[l] / (1 - self.beta2**self.t)
-            out.append(-self.lr * m_hat / (np.sqrt(v_hat) + self.eps))
+            # Adam: first/second moments, bias-corrected; in place, one temporary per layer
+            second, tmp = self.second[l], np.multiply(g, 1.0 - self.momentum)
+            first *= self.momentum
+            first += tmp
+            np.multiply(g, g, out=tmp)
+            tmp *= 1.0 - self.beta2
+            second *= self.beta2
+            second += tmp
+            np.sqrt(second, out=tmp)
+            tmp *= 1.0 / np.sqrt(1.0 - self.beta2**self.t)  # sqrt(v_hat)
+            tmp += self.eps
+            np.divide(first, tmp, out=tmp)
+            tmp *= -self.lr / (1.0 - self.momentum**self.t)  # -lr * m_hat / (...)
+            out.append(tmp)
         return out
 
     def apply(

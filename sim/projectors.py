@@ -26,12 +26,14 @@ __all__ = [
     "ClusterBank",
     "SubspaceTracker",
     "allowed_basis",
+    "allowed_factors",
     "owm_apply",
     "owm_projector",
     "owm_recursive",
 ]
 
 TRACKING = ("exact", "power")
+FULL_EIGH_MAX = 300  # measured: full eigh 1.4 ms vs subset 3.7 ms at 128, 240 vs 107 ms at 1064
 
 
 def owm_projector(A: np.ndarray, alpha: float) -> np.ndarray:
@@ -78,19 +80,34 @@ def allowed_basis(V: np.ndarray, A: np.ndarray, alpha: float, drop_tol: float = 
     Column i of ``P_owm V`` is kept when its Gram-Schmidt residual (``|R_ii|`` of a QR) keeps at
     least ``drop_tol`` of its norm, exactly as the authors' Gram-Schmidt does.
     """
+    W, K = allowed_factors(V, A, alpha, drop_tol)
+    return W @ K
+
+
+def allowed_factors(
+    V: np.ndarray, A: np.ndarray, alpha: float, drop_tol: float = 0.1
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(W, K)`` with ``W = P_owm V`` and ``W K`` the orthonormal basis of `allowed_basis`.
+
+    The projector is ``W (K K^T) W^T``, so it is applied without forming the basis.
+    Gram-Schmidt runs through the Cholesky factor R of ``W^T W`` (its diagonal holds the
+    residual norms); ``K = R^{-1}`` restricted to the kept columns, refined by a second
+    Cholesky pass so that ``W K`` is orthonormal to rounding. A jitter of 1e-13 of the trace
+    keeps exactly dependent columns (residual 0, always dropped) factorisable.
+    """
     W = owm_apply(V.T, A, alpha).T
     if W.shape[1] == 0:
-        return W
-    # Gram-Schmidt through the Cholesky factor of the small Gram matrix: R is the R of a QR of
-    # W (its diagonal holds the Gram-Schmidt residual norms) at GEMM speed; a jitter of 1e-13
-    # of the trace keeps exactly dependent columns (residual 0, always dropped) factorisable.
+        return W, np.zeros((0, 0))
     gram = W.T @ W
+    norms = np.sqrt(np.diag(gram))
     gram[np.diag_indices_from(gram)] += 1e-13 * np.trace(gram) + np.finfo(float).tiny
     R = np.linalg.cholesky(gram).T
-    norms = np.sqrt(np.diag(W.T @ W))
     keep = (np.diag(R) >= drop_tol * norms) & (norms > 0)
-    Q = solve_triangular(R, W.T, trans="T", lower=False).T
-    return Q[:, keep]
+    K = solve_triangular(R, np.eye(R.shape[0]), lower=False)[:, keep]
+    # a second Cholesky pass (CholeskyQR2) restores orthogonality lost to cond(W)^2 rounding
+    Q = W @ K
+    R2 = np.linalg.cholesky(Q.T @ Q).T
+    return W, solve_triangular(R2, K.T, trans="T", lower=False).T
 
 
 class SubspaceTracker:
@@ -157,8 +174,13 @@ class SubspaceTracker:
     def _exact(self, stacked: np.ndarray, centred: np.ndarray) -> None:
         """Thin SVD of the d x m ``stacked`` via its m x m Gram matrix (no size-d factorisation)."""
         gram = stacked.T @ stacked
-        top = min(self.k, gram.shape[0])
-        w, V = eigh(gram, subset_by_index=[gram.shape[0] - top, gram.shape[0] - 1], driver="evr")
+        m = gram.shape[0]
+        top = min(self.k, m)
+        if m <= FULL_EIGH_MAX:  # LAPACK's full solver beats the subset one at these sizes
+            w, V = np.linalg.eigh(gram)
+            w, V = w[m - top :], V[:, m - top :]
+        else:
+            w, V = eigh(gram, subset_by_index=[m - top, m - 1], driver="evr")
         self._keep(w[::-1], stacked @ V[:, ::-1], np.trace(gram))
 
     def _power_step(self, past: np.ndarray, centred: np.ndarray) -> None:

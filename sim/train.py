@@ -5,8 +5,8 @@ given ``out_dir``, writes ``metrics.json`` (bit-identical for the same config an
 ``timing.json`` (wall times) and ``weights.npz``, each atomically and only after success. A
 ``checkpoint.pkl`` saved after every epoch lets an interrupted run resume where it stopped; a
 diverged run removes it. Training runs with one BLAS thread, so results do not depend on the
-machine's thread count. A diverging run raises `Diverged` naming the step, learning rate and
-what diverged (see `train`).
+machine's thread count, and keeps freed memory for reuse (`sim.allocator`). A diverging run
+raises `Diverged` naming the step, learning rate and what diverged (see `train`).
 
 ``metrics.json`` keys:
 
@@ -194,7 +194,10 @@ def train(
     """
     from threadpoolctl import threadpool_limits
 
+    from .allocator import keep_freed_memory
+
     cfg = resolve(config)
+    keep_freed_memory()
     out = check_out_dir(out_dir, force=force) if out_dir is not None else None
     with threadpool_limits(limits=1, user_api="blas"):
         checkpoint = out / "checkpoint.pkl" if out is not None else None

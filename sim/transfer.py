@@ -42,7 +42,9 @@ def rate(current: np.ndarray, params: NeuronParams) -> np.ndarray:
     [0.0, 0.25, 0.5, 1.0]
     """
     check_rate_mode(params)
-    current = np.asarray(current, dtype=np.float64)
+    current = np.asarray(current)
+    if current.dtype not in (np.float32, np.float64):
+        current = current.astype(np.float64)
     dead = _dead_steps(params)
     cap = 1.0 / (1 + dead)
     if not params.leak:

@@ -1,4 +1,4 @@
-"""Learning rules: NP, LOCO, WP and the gradient baselines BP, FA, DFA, by name."""
+"""Learning rules by name: NP, LOCO, the port of the authors' LOCO, WP, BP, FA, DFA."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import numbers
 
 from .base import Estimate, LearningRule, critical_path_depth
 
-__all__ = ["RULES", "Estimate", "LearningRule", "critical_path_depth", "make_rule"]
+__all__ = ["RULES", "Estimate", "LearningRule", "critical_path_depth", "make_rule", "rule_options"]
 
-RULES = ("np", "loco", "wp", "bp", "fa", "dfa")
+RULES = ("np", "loco", "loco_port", "wp", "bp", "fa", "dfa")
 
 
 def make_rule(name: str, **options) -> LearningRule:
@@ -22,7 +22,7 @@ def make_rule(name: str, **options) -> LearningRule:
     >>> make_rule("sgd")
     Traceback (most recent call last):
     ...
-    ValueError: rule must be one of ('np', 'loco', 'wp', 'bp', 'fa', 'dfa'), got 'sgd'
+    ValueError: rule must be one of ('np', 'loco', 'loco_port', 'wp', 'bp', 'fa', 'dfa'), got 'sgd'
     """
     if not isinstance(name, str) or name not in RULES:
         raise ValueError(f"rule must be one of {RULES}, got {name!r}")
@@ -39,6 +39,19 @@ def make_rule(name: str, **options) -> LearningRule:
     return cls(**options)
 
 
+def rule_options(name: str) -> dict:
+    """The options rule ``name`` accepts, with their defaults.
+
+    Examples
+    --------
+    >>> sorted(rule_options("np"))
+    ['loss', 'noise', 'sigma']
+    """
+    if name not in RULES:
+        raise ValueError(f"rule must be one of {RULES}, got {name!r}")
+    return _option_defaults(_rule_class(name))
+
+
 def _rule_class(name: str) -> type[LearningRule]:
     if name in ("np", "wp"):
         from .perturbation import NodePerturbation, WeightPerturbation
@@ -48,6 +61,10 @@ def _rule_class(name: str) -> type[LearningRule]:
         from .loco import LOCO
 
         return LOCO
+    if name == "loco_port":
+        from .reference_port import AuthorsLOCO
+
+        return AuthorsLOCO
     from . import gradient
 
     return {"bp": gradient.BP, "fa": gradient.FA, "dfa": gradient.DFA}[name]

@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..network import Network
-from ..projectors import ClusterBank, SubspaceTracker, allowed_basis, owm_apply
+from ..projectors import ClusterBank, SubspaceTracker, allowed_factors, owm_apply
 from .base import Estimate
-from .perturbation import NodePerturbation
+from .perturbation import NodePerturbation, outer_with_bias
 
 __all__ = ["LOCO", "LayerProjector", "with_bias"]
 
@@ -26,7 +26,18 @@ def with_bias(x: np.ndarray) -> np.ndarray:
 
 
 class LayerProjector:
-    """The input-side projector of one layer (see module `sim.projectors`)."""
+    """The input-side projector of one layer (see module `sim.projectors`).
+
+    Options: ``k``, ``energy``, ``forget`` and ``tracking`` of the `SubspaceTracker`;
+    ``n_clusters`` and ``new_cluster_cos`` of the `ClusterBank`; OWM's ``alpha``; ``drop_tol``
+    of the Gram-Schmidt; ``lowrank`` and ``clusters`` (the ablations); ``refresh``: fold every
+    ``refresh``-th batch into the subspace tracker (1: every batch; the default 10 divides the
+    tracker's cost by 10, the subspace then follows the inputs with a delay of up to 10 batches.
+    Measured on Fashion-MNIST inputs against ``refresh=1``: the exact tracker's top 10
+    directions lie within ~11 degrees of the refreshed subspace, which keeps 98.3-99.5 % of the
+    exact subspace's held-out input energy, and LOCO's test accuracy after 4 epochs of the
+    example config is 0.642 +- 0.007 vs 0.651 +- 0.014 (3 seeds); tests/sim/test_loco.py).
+    """
 
     def __init__(
         self,
@@ -41,34 +52,73 @@ class LayerProjector:
         drop_tol: float = 0.1,
         lowrank: bool = True,
         clusters: bool = True,
+        refresh: int = 10,
     ) -> None:
         if not alpha >= 0:
             raise ValueError(f"alpha must be >= 0, got {alpha!r}")
+        if isinstance(refresh, bool) or not isinstance(refresh, int) or refresh < 1:
+            raise ValueError(f"refresh must be an integer >= 1, got {refresh!r}")
         self.tracker = SubspaceTracker(k, forget, energy, tracking)
         self.bank = ClusterBank(n_clusters, new_cluster_cos)
         self.alpha, self.drop_tol = float(alpha), float(drop_tol)
-        self.lowrank, self.clusters = lowrank, clusters
+        self.lowrank, self.clusters, self.refresh = lowrank, clusters, refresh
+        self.batches = 0
+        self.unfolded: np.ndarray | None = None  # the last batch, when refresh skipped it
         self.permanent: np.ndarray | None = None
         self.protected: np.ndarray | None = None
-        self.basis: np.ndarray | None = None
+        # P = W M W^T with M = K K^T (see sim.projectors.allowed_factors)
+        self.W: np.ndarray | None = None
+        self.K: np.ndarray | None = None
+        self.M: np.ndarray | None = None
+        self.rank = 0
 
     def observe(self, inputs: np.ndarray) -> None:
-        """Fold in a batch of layer inputs (B x d, bias included) and rebuild the projector."""
+        """Fold in a batch of layer inputs (B x d, bias included) and rebuild the projector.
+
+        The cluster bank sees every batch; the subspace tracker every ``refresh``-th batch
+        (the first included), its exponential forgetting then acting per folded batch.
+        """
         d = inputs.shape[1]
         blocks = [] if self.permanent is None else [self.permanent]
         if self.clusters:
             blocks.insert(0, self.bank.others(self.bank.assign(inputs.mean(axis=0))))
         self.protected = np.hstack(blocks) if blocks else np.zeros((d, 0))
-        self.tracker.update(inputs)
+        self.unfolded = None if self.batches % self.refresh == 0 else inputs
+        if self.unfolded is None:
+            self.tracker.update(inputs)
+        self.batches += 1
         if self.lowrank:
             V = self.tracker.directions()
-            self.basis = allowed_basis(V, self.protected, self.alpha, self.drop_tol)
+            self.W, self.K = allowed_factors(V, self.protected, self.alpha, self.drop_tol)
+            self.M, self.rank = self.K @ self.K.T, self.K.shape[1]
+        else:
+            self.rank = d - self.protected.shape[1]
+
+    @property
+    def basis(self) -> np.ndarray:
+        """Orthonormal basis ``W K`` of the projector's range (low rank; tests and analysis)."""
+        return self.W @ self.K
 
     def apply(self, G: np.ndarray) -> np.ndarray:
-        """``G P``: onto span(basis) with low rank, else the OWM projector alone."""
+        """``G P``: onto the allowed subspace with low rank, else the OWM projector alone."""
         if self.lowrank:
-            return (G @ self.basis) @ self.basis.T
+            return ((G @ self.W) @ self.M) @ self.W.T
         return owm_apply(G, self.protected, self.alpha)
+
+    def apply_outer(self, coeff: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """``(coeff^T [x, 1]) P`` without forming the unprojected outer product.
+
+        With low rank, ``((coeff^T ([x, 1] W)) M) W^T``: O(B d r + n B r + n r d) instead of
+        O(n B d + 2 n d r). ``coeff`` and ``x`` as in `sim.rules.perturbation.outer_with_bias`.
+        """
+        if not self.lowrank:
+            return self.apply(outer_with_bias(coeff, x))
+        coeff = coeff.reshape(-1, coeff.shape[-1])
+        x = x.reshape(-1, x.shape[-1])
+        W = self.W
+        xw = x @ W[:-1].astype(x.dtype, copy=False)  # [x, 1] W, in the activity's dtype
+        xw = xw.astype(np.float64, copy=False) + W[-1]
+        return ((coeff.T @ xw) @ self.M) @ W.T
 
     def matrix(self) -> np.ndarray:
         """The projector as a dense d x d matrix (for tests and analysis, not the hot path)."""
@@ -79,8 +129,12 @@ class LayerProjector:
         """Keep the current input subspace protected from now on (end of a task).
 
         The mean direction and the principal directions weighted by their relative singular
-        values are added, so OWM's ``alpha`` protects strong directions most.
+        values are added, so OWM's ``alpha`` protects strong directions most. The last batch
+        is folded into the tracker first if ``refresh`` skipped it.
         """
+        if self.unfolded is not None:
+            self.tracker.update(self.unfolded)
+            self.unfolded = None
         s = self.tracker.singular_values
         weights = s / s[0] if s.size and s[0] > 0 else s
         mean = self.tracker.mean / np.linalg.norm(self.tracker.mean)
@@ -116,14 +170,16 @@ class LOCO(NodePerturbation):
         if len(self.projectors) != net.depth:
             self.projectors = [LayerProjector(**self.projector_options) for _ in range(net.depth)]
         est = super().estimate(net, drive, targets, rng)
-        for l, projector in enumerate(self.projectors):
-            projector.observe(with_bias(est.extras["pre_rates"][l]))
-            est.grads[l] = projector.apply(est.grads[l])
-        est.extras["projection_rank"] = [
-            (p.basis.shape[1] if p.lowrank else p.protected.shape[0] - p.protected.shape[1])
-            for p in self.projectors
-        ]
+        est.extras["projection_rank"] = [p.rank for p in self.projectors]
         return est
+
+    def layer_estimate(
+        self, layer: int, coeff: np.ndarray, pre: np.ndarray, pre_rate: np.ndarray
+    ) -> np.ndarray:
+        """``G_l P_l``: the layer's projector observes its clean inputs, then projects."""
+        projector = self.projectors[layer]
+        projector.observe(with_bias(pre_rate))
+        return projector.apply_outer(coeff, pre)
 
     def project_step(self, layer: int, step: np.ndarray) -> np.ndarray:
         return self.projectors[layer].apply(step) if self.projectors else step

@@ -31,7 +31,10 @@ NOISE_MODES = ("held", "step")
 
 
 def outer_with_bias(coeff: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """``coeff^T [x, 1]`` summed over all leading axes: shape (n_out, n_in + 1).
+    """``coeff^T [x, 1]`` summed over all leading axes: shape (n_out, n_in + 1), float64.
+
+    The product runs in the dtype of ``x`` (float32 activity: a float32 GEMM); the result is
+    returned in float64.
 
     Examples
     --------
@@ -40,7 +43,10 @@ def outer_with_bias(coeff: np.ndarray, x: np.ndarray) -> np.ndarray:
     """
     coeff = coeff.reshape(-1, coeff.shape[-1])
     x = x.reshape(-1, x.shape[-1])
-    return np.hstack([coeff.T @ x, coeff.sum(axis=0)[:, None]])
+    out = np.empty((coeff.shape[1], x.shape[1] + 1))
+    out[:, :-1] = coeff.T.astype(x.dtype, copy=False) @ x
+    out[:, -1] = coeff.sum(axis=0)
+    return out
 
 
 def _check_common(sigma: float, loss_name: str) -> None:
@@ -78,16 +84,25 @@ class NodePerturbation(LearningRule):
         batch = clean.output.shape[0]
         lead = (net.steps, batch) if per_step else (batch,)
         xi = [rng.normal(0.0, self.sigma, (*lead, n)) for n in net.sizes[1:]]
-        noisy = net.forward(drive, xi)
+        noisy = net.forward(drive, xi, reuse=clean)
         clean_loss = loss(self.loss, clean.output, targets)
         dl = loss(self.loss, noisy.output, targets) - clean_loss
         coeff = dl / (self.sigma**2 * batch)
         grads = []
         for l, noise in enumerate(xi):
             pre = clean.pre_steps[l] if per_step else clean.pre_rates[l]
-            grads.append(outer_with_bias(noise * coeff[:, None], pre))
+            grads.append(self.layer_estimate(l, noise * coeff[:, None], pre, clean.pre_rates[l]))
         extras = {"dl": dl, "pre_rates": clean.pre_rates}
         return Estimate(grads, float(clean_loss.mean()), clean.output, extras)
+
+    def layer_estimate(
+        self, layer: int, coeff: np.ndarray, pre: np.ndarray, pre_rate: np.ndarray
+    ) -> np.ndarray:
+        """``G_l = coeff^T [pre, 1]`` (summed over samples and steps); LOCO projects it here.
+
+        ``pre_rate`` is the layer's time-averaged clean input (equal to ``pre`` for held noise).
+        """
+        return outer_with_bias(coeff, pre)
 
 
 class WeightPerturbation(LearningRule):

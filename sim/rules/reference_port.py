@@ -1,13 +1,27 @@
-"""A straightforward port of the authors' per-batch LOCO projector (zgmaguoqing/LOCO).
+"""A faithful port of the authors' per-batch LOCO projector (zgmaguoqing/LOCO @ c2b2c56).
 
 Reference for tests and benchmarks, deliberately unoptimised and independent of
-`sim.projectors`: every batch it (1) appends the normalised batch-mean input (bias 1 appended)
-to a ring buffer, (2) runs k-means on the buffer and deletes the centre nearest to the current
-batch mean, (3) forms ``P_owm = I - A (A^T A)^{-1} A^T`` over the remaining centres, (4) takes
-the mean and the top principal directions from an eigendecomposition of the d x d batch
-covariance, (5) Gram-Schmidt-orthogonalises ``P_owm`` times those directions, dropping those
-reduced below 10% of their norm, and (6) returns the projector ``U (U^T U)^{-1} U^T``. All of
-it O(d^3) per batch and layer.
+`sim.projectors`; tested step by step against the authors' own outputs
+(``tests/data/golden``, whose README documents the protocol). Per training step and layer,
+with the step's clean inputs ``X`` (bias column appended, (B, d+1)):
+
+(a) append the normalised batch mean to a ring buffer of ``buffer`` directions (once full,
+    step t overwrites slot ``(t - 1) mod buffer``: slot order, not age order);
+(b) once ``n_clusters`` directions are stored, k-means over them from the evenly spaced points
+    ``int(i n / n_clusters)``: 11 Lloyd iterations at the first fit, 1 at every later one
+    (the authors' iteration counter is never reset);
+(c) drop the centre at the smallest angle to the (unnormalised) batch mean and form
+    ``P_owm = I - C (C^T C)^{-1} C^T`` over the others (before step (b) applies, no
+    protection: ``P_owm = I``);
+(d) ``M = [mean, top k eigenvectors of the batch covariance]``, Gram-Schmidt (modified form,
+    dropped columns still used for later ones) of ``P_owm M``, keeping columns that retain more
+    than ``threshold`` of their norm after ``P_owm``;
+(e) ``P = U (U^T U)^{-1} U^T`` over the kept columns.
+
+All O(d^3) per batch and layer. One deliberate difference: the angle in (c) is computed from a
+cosine clipped to [-1, 1] (exact arithmetic). The authors' code takes ``arccos`` of a cosine
+that can round above 1 when the current direction is a singleton centre; the NaN then drops
+the next-nearest centre instead (19-33 % of the steps where it can occur, golden README §3).
 """
 
 from __future__ import annotations
@@ -22,10 +36,22 @@ from .perturbation import NodePerturbation
 __all__ = ["AuthorsLOCO", "AuthorsProjector", "kmeans"]
 
 
-def kmeans(points: np.ndarray, n_clusters: int, iterations: int = 10) -> np.ndarray:
-    """Lloyd's k-means on the columns of ``points`` (d x n); the first n_clusters seed it."""
+def kmeans(points: np.ndarray, n_clusters: int, iterations: int = 1) -> np.ndarray:
+    """Lloyd's k-means on the columns of ``points`` (d x n) as the authors run it.
+
+    Initial centres are the points at indices ``int(i * n / n_clusters)``; each iteration
+    assigns every point to the nearest centre in squared distance (ties: the lowest index) and
+    moves each centre to the mean of its points (a centre without points stays).
+
+    Examples
+    --------
+    >>> pts = np.array([[0.0, 0.1, 5.0, 5.2]])
+    >>> kmeans(pts, 2).round(2).tolist()
+    [[0.05, 5.1]]
+    """
     n = points.shape[1]
-    centres = points[:, : min(n_clusters, n)].copy()
+    start = [int(i * n / n_clusters) for i in range(n_clusters)]
+    centres = points[:, start].copy()
     for _ in range(iterations):
         dist = ((points[:, :, None] - centres[:, None, :]) ** 2).sum(axis=0)
         labels = dist.argmin(axis=1)
@@ -36,90 +62,110 @@ def kmeans(points: np.ndarray, n_clusters: int, iterations: int = 10) -> np.ndar
 
 
 class AuthorsProjector:
-    """Per-batch projector of the authors' code for one layer.
+    """Per-batch projector of the authors' code for one layer; call it once per step.
 
     Parameters
     ----------
     k : int
-        Number of principal directions (besides the mean).
+        Principal directions besides the mean (the authors' ``n_pcas + n_kmeans - 1``).
     n_clusters : int
-        k-means clusters over the ring buffer.
+        k-means clusters over the ring buffer (the authors' ``n_kmeans``).
     buffer : int
-        Ring-buffer length (batch means).
+        Ring-buffer length in batch-mean directions (the authors' ``n_data``).
+    threshold : float
+        Gram-Schmidt keep threshold (hard-coded 0.1 in the authors' code).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> proj = AuthorsProjector(k=2, n_clusters=2, buffer=4)
+    >>> P = proj(with_bias(rng.uniform(0, 1, (16, 5))))
+    >>> P.shape, bool(np.allclose(P @ P, P))
+    ((6, 6), True)
     """
 
-    def __init__(self, k: int, n_clusters: int = 10, buffer: int = 100) -> None:
-        self.k, self.n_clusters, self.buffer = k, n_clusters, buffer
+    def __init__(
+        self, k: int = 109, n_clusters: int = 10, buffer: int = 1000, threshold: float = 0.1
+    ) -> None:
+        for name, value in (("k", k), ("n_clusters", n_clusters), ("buffer", buffer)):
+            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        self.k, self.n_clusters, self.buffer = int(k), int(n_clusters), int(buffer)
+        self.threshold = float(threshold)
         self.ring: list[np.ndarray] = []
-        self.count = 0
+        self.steps = 0  # calls so far (the authors' counter t - 1)
+        self.fits = 0  # k-means fits so far
+
+    def __call__(self, inputs: np.ndarray) -> np.ndarray:
+        """Steps (a)-(e) for this step's clean inputs (B x (d+1), bias column included)."""
+        return self.projector(inputs)
 
     def protected(self, x_mean: np.ndarray) -> np.ndarray:
-        """Steps (1)-(2): buffer the direction, cluster, drop the current one's cluster."""
+        """Steps (a)-(c): buffer the direction, cluster, drop the current one's cluster."""
         direction = x_mean / np.sqrt(np.sum(x_mean**2))
         if len(self.ring) < self.buffer:
             self.ring.append(direction)
         else:
-            self.ring[self.count % self.buffer] = direction
-        self.count += 1
-        centres = kmeans(np.array(self.ring).T, self.n_clusters)
-        angles = [
-            np.arccos(np.clip(c @ x_mean / np.linalg.norm(c) / np.linalg.norm(x_mean), -1, 1))
-            for c in centres.T
-        ]
+            self.ring[self.steps % self.buffer] = direction
+        self.steps += 1
+        if len(self.ring) < self.n_clusters:
+            return np.zeros((x_mean.size, 0))
+        centres = kmeans(np.array(self.ring).T, self.n_clusters, 11 if self.fits == 0 else 1)
+        self.fits += 1
+        cos = np.abs(centres.T @ x_mean) / np.sqrt(np.sum(centres**2, axis=0) * (x_mean @ x_mean))
+        angles = np.arccos(np.clip(cos, -1.0, 1.0))
         return np.delete(centres, int(np.argmin(angles)), axis=1)
 
     def projector(self, inputs: np.ndarray, protected: np.ndarray | None = None) -> np.ndarray:
-        """d x d projector for a batch ``inputs`` (B x d, bias included).
+        """(d+1) x (d+1) projector for a batch ``inputs`` (B x (d+1), bias included).
 
-        ``protected`` overrides steps (1)-(2) (used to compare against other implementations
-        on identical protected directions).
+        ``protected`` overrides steps (a)-(c) (used to compare against other implementations
+        on identical protected directions; the ring buffer is then left untouched).
         """
-        if protected is None:
-            protected = self.protected(inputs.mean(axis=0))
-        d = inputs.shape[1]
-        if protected.shape[1]:
-            owm = np.eye(d) - protected @ np.linalg.inv(protected.T @ protected) @ protected.T
-        else:
-            owm = np.eye(d)
         mean = inputs.mean(axis=0)
+        if protected is None:
+            protected = self.protected(mean)
+        d = inputs.shape[1]
+        owm = np.eye(d)
+        if protected.shape[1]:
+            owm -= protected @ np.linalg.solve(protected.T @ protected, protected.T)
         centred = inputs - mean
         cov = centred.T @ centred / (inputs.shape[0] - 1)
         values, vectors = np.linalg.eigh(cov)
-        order = np.argsort(values)[::-1]
-        main = np.column_stack([mean, vectors[:, order[: self.k]]])
-        A = owm @ main
+        order = np.argsort(values, kind="stable")[::-1]
+        A = owm @ np.column_stack([mean, vectors[:, order[: self.k]]])
         Q = np.zeros_like(A)
         keep = []
         for i in range(A.shape[1]):
-            v = A[:, i]
-            for j in range(i):
+            v = A[:, i].copy()
+            for j in range(i):  # dropped columns too, as the authors' loop does
                 q = Q[:, j]
-                if q @ q > 0:
-                    v = v - (v @ q) / (q @ q) * q
+                qq = q @ q
+                if qq > 0:
+                    v -= (v @ q) / qq * q
             Q[:, i] = v
-            if np.linalg.norm(v) > 0.1 * np.linalg.norm(A[:, i]):
+            if np.linalg.norm(v) > self.threshold * np.linalg.norm(A[:, i]):
                 keep.append(i)
         U = Q[:, keep]
-        return U @ np.linalg.inv(U.T @ U) @ U.T
+        return U @ np.linalg.solve(U.T @ U, U.T)
 
 
 class AuthorsLOCO(NodePerturbation):
-    """NP with the authors' per-batch projector (`AuthorsProjector`) per layer: the reference."""
+    """NP with the authors' per-batch projector (`AuthorsProjector`) per layer: the reference.
+
+    ``G_l -> G_l P_l`` with ``P_l`` from this step's clean layer inputs. As in the authors'
+    code, an optimiser's step is not projected again (Adam receives the projected gradient).
+    Options: those of `NodePerturbation` and of `AuthorsProjector` (the authors' values as
+    defaults: k 109, n_clusters 10, buffer 1000, threshold 0.1).
+    """
 
     name = "loco_port"
+    option_class = AuthorsProjector  # its keyword options are the rule's too (make_rule)
 
-    def __init__(
-        self,
-        sigma: float = 0.05,
-        loss: str = "mse",
-        noise: str = "held",
-        *,
-        k: int = 64,
-        n_clusters: int = 10,
-        buffer: int = 100,
-    ) -> None:
+    def __init__(self, sigma: float = 0.05, loss: str = "mse", noise: str = "held", **projector):
         super().__init__(sigma, loss, noise)
-        self.options = {"k": k, "n_clusters": n_clusters, "buffer": buffer}
+        AuthorsProjector(**projector)  # validate now, before any work
+        self.options = projector
         self.projectors: list[AuthorsProjector] = []
 
     def estimate(
@@ -128,7 +174,10 @@ class AuthorsLOCO(NodePerturbation):
         """NP estimates, each right-multiplied by its layer's per-batch projector."""
         if len(self.projectors) != net.depth:
             self.projectors = [AuthorsProjector(**self.options) for _ in range(net.depth)]
-        est = super().estimate(net, drive, targets, rng)
-        for l, projector in enumerate(self.projectors):
-            est.grads[l] = est.grads[l] @ projector.projector(with_bias(est.extras["pre_rates"][l]))
-        return est
+        return super().estimate(net, drive, targets, rng)
+
+    def layer_estimate(
+        self, layer: int, coeff: np.ndarray, pre: np.ndarray, pre_rate: np.ndarray
+    ) -> np.ndarray:
+        P = self.projectors[layer](with_bias(pre_rate.astype(np.float64, copy=False)))
+        return super().layer_estimate(layer, coeff, pre, pre_rate) @ P
