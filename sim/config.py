@@ -12,14 +12,22 @@ data.name          ``fashion_mnist`` (Debian package), ``mnist_dir`` (any MNIST-
                    directory at ``data.path``) or ``teacher`` (synthetic: 20 inputs, 4 classes)
 data.n_train/...   deterministic stratified subset sizes (``n_val`` carved from train)
 data.tasks         continual learning: list of class lists, trained in sequence
+data.order         ``shuffled`` (a fresh shuffle each epoch) or ``sorted`` (the authors' stream:
+                   sorted by class, the same order every epoch; tested on all classes)
 network.depth      number of weight layers (>= 1), ``hidden`` units in each hidden layer
 network.mode       ``spiking`` or ``rate``; ``steps`` per presentation; encoder, readout
 network.dtype      ``float64`` (default, exact) or ``float32`` (faster passes; losses,
                    loss differences, estimates and weights stay float64)
+network.gain       initial weights ``U(-gain, gain) / sqrt(n_in)``; ``output_scale`` multiplies
+                   the output layer's (the authors' code: 0.1)
+network.perturb    where NP-type rules add their noise: ``current`` (input current) or
+                   ``activity`` (output activity, rate mode, as the authors' code does)
 network.neuron     `sim.neurons.NeuronParams` fields plus ``model`` (``if`` or ``lif``)
-rule.name          ``np``, ``loco``, ``wp``, ``bp``, ``fa``, ``dfa``; other keys go to the rule
+rule.name          ``np``, ``loco``, ``loco_port``, ``wp``, ``bp``, ``fa``, ``dfa``; other keys go
+                   to the rule (`sim.rules.rule_options` lists them)
 optimizer          ``name`` (sgd, momentum, adam), ``lr``, ``momentum`` (also Adam's beta1),
-                   ``beta2`` and ``eps`` (Adam)
+                   ``beta2`` and ``eps`` (Adam), ``project_step`` (project a momentum/Adam step
+                   again, default true; the authors' code does not)
 training           ``epochs`` (per task), ``batch_size``, ``max_loss_factor`` (divergence:
                    loss above this multiple of the first batch's loss, or non-finite)
 =================  ==========================================================================
@@ -46,6 +54,7 @@ DEFAULTS: dict[str, Any] = {
         "n_val": 500,
         "n_test": 1000,
         "tasks": None,
+        "order": "shuffled",
     },
     "network": {
         "depth": 3,
@@ -56,6 +65,8 @@ DEFAULTS: dict[str, Any] = {
         "readout": "rate",
         "gain": 2.449,  # sqrt(6): He-uniform, keeps clipped-ReLU rates stable with depth
         "dtype": "float64",
+        "perturb": "current",
+        "output_scale": 1.0,
         "neuron": {
             "model": "if",
             "tau": 1.0,
@@ -68,7 +79,14 @@ DEFAULTS: dict[str, Any] = {
         },
     },
     "rule": {"name": "loco"},
-    "optimizer": {"name": "sgd", "lr": 0.01, "momentum": 0.9, "beta2": 0.999, "eps": 1e-8},
+    "optimizer": {
+        "name": "sgd",
+        "lr": 0.01,
+        "momentum": 0.9,
+        "beta2": 0.999,
+        "eps": 1e-8,
+        "project_step": True,
+    },
     "training": {"epochs": 3, "batch_size": 64, "max_loss_factor": 50.0},
 }
 
@@ -155,6 +173,10 @@ def _choice(*allowed: str) -> Callable[[Any], str | None]:
     return lambda value: None if value in allowed else f"one of {allowed}"
 
 
+def _boolean(value: Any) -> str | None:
+    return None if isinstance(value, bool) else "true or false"
+
+
 def _path_or_none(value: Any) -> str | None:
     return None if value is None or (isinstance(value, str) and value) else "a path (string)"
 
@@ -175,7 +197,7 @@ def _tasks(value: Any) -> str | None:
 
 def _checks() -> dict[str, Callable[[Any], str | None]]:
     from .encoders import ENCODERS
-    from .network import DTYPES, MODES, READOUTS
+    from .network import DTYPES, MODES, PERTURB, READOUTS
     from .neurons import METHODS, RESETS
     from .optim import OPTIMIZERS
 
@@ -194,6 +216,7 @@ def _checks() -> dict[str, Callable[[Any], str | None]]:
         "network.encoder": _choice(*ENCODERS),
         "network.readout": _choice(*READOUTS),
         "network.gain": _number(above=0),
+        "network.output_scale": _number(above=0),
         "network.dtype": _choice(*DTYPES),
         "network.neuron.model": _choice("if", "lif"),
         "network.neuron.tau": _number(above=0),
@@ -208,6 +231,9 @@ def _checks() -> dict[str, Callable[[Any], str | None]]:
         "optimizer.momentum": _number(at_least=0, below=1),
         "optimizer.beta2": _number(at_least=0, below=1),
         "optimizer.eps": _number(above=0),
+        "optimizer.project_step": _boolean,
+        "data.order": _choice("shuffled", "sorted"),
+        "network.perturb": _choice(*PERTURB),
         "training.epochs": _integer(1),
         "training.batch_size": _integer(1),
         "training.max_loss_factor": _number(above=1),
@@ -233,7 +259,7 @@ def resolve(config: dict) -> dict:
     Traceback (most recent call last):
     ...
     ValueError: unknown config key 'network.width'; allowed: ['depth', 'dtype', 'encoder', \
-'gain', 'hidden', 'mode', 'neuron', 'readout', 'steps']
+'gain', 'hidden', 'mode', 'neuron', 'output_scale', 'perturb', 'readout', 'steps']
     >>> resolve({"optimizer": {"lr": "fast"}})
     Traceback (most recent call last):
     ...

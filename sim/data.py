@@ -39,6 +39,7 @@ __all__ = [
     "one_hot",
     "permuted_pixels",
     "read_idx",
+    "sorted_by_class",
     "write_idx",
 ]
 
@@ -466,6 +467,25 @@ def permuted_pixels(dataset: Dataset, rng: np.random.Generator) -> Dataset:
         **changes,
         name=f"{dataset.name}[permuted]",
         meta={**dataset.meta, "permutation": perm},
+    )
+
+
+def sorted_by_class(dataset: Dataset) -> Dataset:
+    """The dataset with its training rows sorted by label (stable): a class-sorted stream.
+
+    Examples
+    --------
+    >>> ds = Dataset(train_x=[[0.0], [1.0], [2.0]], train_y=[1, 0, 1], val_x=np.zeros((0, 1)),
+    ...              val_y=np.zeros(0, int), test_x=[[0.0]], test_y=[0], n_classes=2, name="toy")
+    >>> sorted_by_class(ds).train_y.tolist(), sorted_by_class(ds).train_x[:, 0].tolist()
+    ([0, 1, 1], [1.0, 0.0, 2.0])
+    """
+    order = np.argsort(dataset.train_y, kind="stable")
+    meta = dict(dataset.meta)
+    if "train_index" in meta:
+        meta["train_index"] = meta["train_index"][order]
+    return replace(
+        dataset, train_x=dataset.train_x[order], train_y=dataset.train_y[order], meta=meta
     )
 
 

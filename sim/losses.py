@@ -1,6 +1,7 @@
 """Per-sample losses on the network readout and their gradients.
 
-``mse``: ``L_b = |y_b - t_b|^2 / 2`` on output rates vs one-hot targets (the authors' choice);
+``mse``: ``L_b = |y_b - t_b|^2 / 2`` on output rates vs one-hot targets;
+``mean_squared``: ``L_b = mean_k (y_bk - t_bk)^2`` (the authors' per-sample reward is its negative);
 ``cross_entropy``: softmax cross-entropy ``L_b = -sum_k t_bk log softmax(y_b)_k``.
 All in float64: node perturbation forms differences of nearly equal losses.
 """
@@ -11,7 +12,7 @@ import numpy as np
 
 __all__ = ["LOSSES", "loss", "loss_gradient"]
 
-LOSSES = ("mse", "cross_entropy")
+LOSSES = ("mse", "mean_squared", "cross_entropy")
 
 
 def _check(name: str) -> None:
@@ -37,6 +38,8 @@ def loss(name: str, output: np.ndarray, target: np.ndarray) -> np.ndarray:
     _check(name)
     if name == "mse":
         return 0.5 * np.sum((output - target) ** 2, axis=-1)
+    if name == "mean_squared":
+        return np.mean((output - target) ** 2, axis=-1)
     return -np.sum(target * _log_softmax(output), axis=-1)
 
 
@@ -51,4 +54,6 @@ def loss_gradient(name: str, output: np.ndarray, target: np.ndarray) -> np.ndarr
     _check(name)
     if name == "mse":
         return output - target
+    if name == "mean_squared":
+        return 2.0 * (output - target) / output.shape[-1]
     return np.exp(_log_softmax(output)) - target

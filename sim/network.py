@@ -23,13 +23,14 @@ import numpy as np
 
 from .encoders import ENCODERS, encode
 from .neurons import NeuronParams, integrate_subthreshold, run_unchecked, subthreshold_unchecked
-from .transfer import check_rate_mode, rate
+from .transfer import check_rate_mode, rate, rate_derivative
 
-__all__ = ["DTYPES", "MODES", "READOUTS", "Network", "Pass"]
+__all__ = ["DTYPES", "MODES", "PERTURB", "READOUTS", "Network", "Pass"]
 
 MODES = ("spiking", "rate")
 READOUTS = ("rate", "count", "membrane")
 DTYPES = ("float64", "float32")
+PERTURB = ("current", "activity")
 
 DEFAULT_NEURON = NeuronParams(tau=1.0, dt=1.0, v_th=1.0, v_reset=0.0, reset="subtract", leak=False)
 
@@ -103,6 +104,10 @@ class Network:
         pass; the readout is returned in float64, so loss differences are formed in float64.
         float32 roughly halves the cost of the matrix products; exactness against Brian2 is a
         float64 guarantee.
+    perturb : {"current", "activity"}
+        Where `forward`'s perturbation enters: each layer's input current, or (rate mode) its
+        output activity after the transfer function, as in the authors' code (the readout for
+        the last layer); see `activity_derivative`.
 
     Examples
     --------
@@ -119,6 +124,7 @@ class Network:
     readout: str = "rate"
     encoder: str = "current"
     dtype: str = "float64"
+    perturb: str = "current"
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -129,6 +135,10 @@ class Network:
             raise ValueError(f"encoder must be one of {ENCODERS}, got {self.encoder!r}")
         if self.dtype not in DTYPES:
             raise ValueError(f"dtype must be one of {DTYPES}, got {self.dtype!r}")
+        if self.perturb not in PERTURB:
+            raise ValueError(f"perturb must be one of {PERTURB}, got {self.perturb!r}")
+        if self.perturb == "activity" and self.mode != "rate":
+            raise ValueError("perturb='activity' needs mode='rate' (noise on rates, not spikes)")
         if not (isinstance(self.steps, int | np.integer) and self.steps >= 1):
             raise ValueError(f"steps must be an integer >= 1, got {self.steps!r}")
         if not self.weights:
@@ -147,21 +157,32 @@ class Network:
 
     @classmethod
     def init(
-        cls, sizes: list[int], rng: np.random.Generator, *, gain: float = 1.0, **kwargs
+        cls,
+        sizes: list[int],
+        rng: np.random.Generator,
+        *,
+        gain: float = 1.0,
+        output_scale: float = 1.0,
+        **kwargs,
     ) -> Network:
         """Network with layer sizes ``sizes`` (input first) and uniform random weights.
 
-        Weights and biases are drawn from ``U(-gain/sqrt(n_in), gain/sqrt(n_in))``.
+        Weights and biases are drawn from ``U(-gain/sqrt(n_in), gain/sqrt(n_in))``; the output
+        layer's weights (not its bias) are then multiplied by ``output_scale`` (the authors'
+        code: 0.1).
         """
         sizes = [int(n) for n in sizes]
         if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError(f"sizes needs >= 2 positive layer sizes, got {sizes}")
         if not gain > 0:
             raise ValueError(f"gain must be > 0, got {gain!r}")
+        if not output_scale > 0:
+            raise ValueError(f"output_scale must be > 0, got {output_scale!r}")
         weights = [
             rng.uniform(-1.0, 1.0, (n_out, n_in + 1)) * (gain / np.sqrt(n_in))
             for n_in, n_out in pairwise(sizes)
         ]
+        weights[-1][:, :-1] *= output_scale
         return cls(weights, **kwargs)
 
     @property
@@ -243,22 +264,36 @@ class Network:
             return current
         return current + xi  # a per-step perturbation of a current held over the steps
 
+    def activity_derivative(self, l: int, current: np.ndarray) -> np.ndarray:
+        """d(activity of layer ``l``)/d(its input current), rate mode: the transfer function's
+        slope for hidden layers, the readout's for the last (membrane: its constant gain)."""
+        if l < self.depth - 1 or self.readout == "rate":
+            return rate_derivative(current, self.neuron)
+        if self.readout == "count":
+            return self.steps * rate_derivative(current, self.neuron)
+        return np.full_like(current, self._membrane_response()[1])
+
     def _forward_rate(self, x: np.ndarray, perturbation, reuse: Pass | None) -> Pass:
         result = Pass(None, [], [])  # type: ignore[arg-type]
+        on_activity = self.perturb == "activity"
         for l in range(self.depth):
             result.layer_inputs.append(x)
             current = self._input_current(l, x, reuse)
             if l == 0:
                 result.input_current = current.copy() if perturbation is not None else current
-            current = self._perturbed(current, perturbation, l)
+            if not on_activity:
+                current = self._perturbed(current, perturbation, l)
             result.layer_currents.append(current)
             if l == self.depth - 1 and self.readout == "membrane":
                 offset, gain = self._membrane_response()
-                result.output = (offset + gain * current).astype(np.float64)
-                return result
-            x = rate(current, self.neuron)
-        out = x * self.steps if self.readout == "count" else x
-        result.output = out.astype(np.float64)
+                x = offset + gain * current
+            else:
+                x = rate(current, self.neuron)
+                if l == self.depth - 1 and self.readout == "count":
+                    x = x * self.steps
+            if on_activity:
+                x = self._perturbed(x, perturbation, l)
+        result.output = x.astype(np.float64)
         return result
 
     def _forward_spiking(self, x: np.ndarray, perturbation, record: bool, reuse) -> Pass:

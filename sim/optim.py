@@ -19,6 +19,10 @@ OPTIMIZERS = ("sgd", "momentum", "adam")
 class Optimizer:
     """``W_l <- W_l + step_l`` with ``step_l`` from SGD, heavy-ball momentum or Adam.
 
+    ``momentum`` is also Adam's beta1. ``project_step=False`` applies a momentum or Adam step
+    as it comes, without `LearningRule.project_step` (the authors' LOCO code: Adam receives
+    the projected gradient, its step is not projected again).
+
     Examples
     --------
     >>> opt = Optimizer("sgd", lr=0.1)
@@ -35,6 +39,7 @@ class Optimizer:
         momentum: float = 0.9,
         beta2: float = 0.999,
         eps: float = 1e-8,
+        project_step: bool = True,
     ) -> None:
         if name not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {name!r}")
@@ -42,7 +47,10 @@ class Optimizer:
             raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
         if not 0 <= momentum < 1 or not 0 <= beta2 < 1:
             raise ValueError(f"momentum and beta2 must be in [0, 1), got {momentum!r}, {beta2!r}")
+        if not eps > 0:
+            raise ValueError(f"eps must be > 0, got {eps!r}")
         self.name, self.lr, self.momentum, self.beta2, self.eps = name, lr, momentum, beta2, eps
+        self.project_step = bool(project_step)
         self.first: list[np.ndarray] = []
         self.second: list[np.ndarray] = []
         self.t = 0
@@ -84,7 +92,7 @@ class Optimizer:
     ) -> list[np.ndarray]:
         """Add the steps to ``weights`` in place; returns the steps actually applied."""
         steps = self.steps(grads)
-        if self.name != "sgd":  # SGD steps are already in the projector's range
+        if self.name != "sgd" and self.project_step:  # SGD steps are in the projector's range
             steps = [rule.project_step(l, s) for l, s in enumerate(steps)]
         for w, s in zip(weights, steps, strict=True):
             w += s

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from .config import resolve
-from .data import Dataset, batches, class_split, load_mnist_format, one_hot
+from .data import Dataset, batches, class_split, load_mnist_format, one_hot, sorted_by_class
 from .network import Network
 from .neurons import NeuronParams
 from .optim import Optimizer
@@ -235,6 +235,8 @@ def _train(cfg: dict, out: Path | None, checkpoint: Path | None, *, progress: bo
     dataset = load_data(cfg)
     tasks = cfg["data"]["tasks"]
     task_sets = class_split(dataset, tasks) if tasks else [dataset]
+    if cfg["data"]["order"] == "sorted":  # the authors' class-sorted stream, unshuffled
+        task_sets = [sorted_by_class(t) for t in task_sets]
     task_classes = [list(t) for t in tasks] if tasks else [None]
     net = build_network(cfg, dataset.n_features, dataset.n_classes)
     state = {
@@ -260,9 +262,10 @@ def _train(cfg: dict, out: Path | None, checkpoint: Path | None, *, progress: bo
     while state["epoch"] < total:
         task = state["epoch"] // epochs
         data = task_sets[task]
+        shuffle = state["rng"] if cfg["data"]["order"] == "shuffled" else None
         losses, correct, norms = [], 0, []
         for xb, yb in _progress(
-            batches(data.train_x, data.train_y, batch_size, state["rng"]),
+            batches(data.train_x, data.train_y, batch_size, shuffle),
             progress,
             f"epoch {state['epoch'] + 1}/{total}",
             total=-(-len(data.train_y) // batch_size),

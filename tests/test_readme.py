@@ -62,3 +62,17 @@ def test_example_config_learns_as_the_readme_says(tmp_path):
     assert res.returncode == 0, res.stderr
     history = json.loads((tmp_path / "out" / "metrics.json").read_text())["history"]
     assert history[-1]["test_acc"] >= 0.6  # README: about 0.66
+
+
+@pytest.mark.parametrize("rule", ["loco_port", "loco", "np"])
+def test_authors_regime_config_runs_for_each_rule_on_a_tiny_budget(tmp_path, rule):
+    """examples/authors_regime.yaml as shipped, shrunk to 2 batches of 200 per epoch."""
+    tiny = ["--set", "data.n_train=400", "--set", "data.n_test=200", "--set", "data.n_val=100",
+            "--set", "training.batch_size=200", "--set", "training.epochs=2",
+            "--set", f"rule.name={rule}"]  # fmt: skip
+    argv = [sys.executable, "-m", "sim.cli", "examples/authors_regime.yaml", str(tmp_path), *tiny]
+    res = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert res.returncode == 0, res.stderr
+    cfg = json.loads((tmp_path / "metrics.json").read_text())["config"]
+    assert cfg["network"]["perturb"] == "activity" and cfg["data"]["order"] == "sorted"
+    assert cfg["rule"]["scaling"] == "authors" and cfg["optimizer"]["project_step"] is False

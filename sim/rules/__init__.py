@@ -45,7 +45,7 @@ def rule_options(name: str) -> dict:
     Examples
     --------
     >>> sorted(rule_options("np"))
-    ['loss', 'noise', 'sigma']
+    ['loss', 'noise', 'scaling', 'sigma']
     """
     if name not in RULES:
         raise ValueError(f"rule must be one of {RULES}, got {name!r}")
@@ -76,7 +76,7 @@ def _option_defaults(cls: type) -> dict:
     Examples
     --------
     >>> sorted(_option_defaults(_rule_class("np")))
-    ['loss', 'noise', 'sigma']
+    ['loss', 'noise', 'scaling', 'sigma']
     """
     out = {}
     for param in inspect.signature(cls.__init__).parameters.values():

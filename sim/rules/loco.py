@@ -29,14 +29,15 @@ class LayerProjector:
     """The input-side projector of one layer (see module `sim.projectors`).
 
     Options: ``k``, ``energy``, ``forget`` and ``tracking`` of the `SubspaceTracker`;
-    ``n_clusters`` and ``new_cluster_cos`` of the `ClusterBank`; OWM's ``alpha``; ``drop_tol``
-    of the Gram-Schmidt; ``lowrank`` and ``clusters`` (the ablations); ``refresh``: fold every
-    ``refresh``-th batch into the subspace tracker (1: every batch; the default 10 divides the
-    tracker's cost by 10, the subspace then follows the inputs with a delay of up to 10 batches.
-    Measured on Fashion-MNIST inputs against ``refresh=1``: the exact tracker's top 10
-    directions lie within ~11 degrees of the refreshed subspace, which keeps 98.3-99.5 % of the
-    exact subspace's held-out input energy, and LOCO's test accuracy after 4 epochs of the
-    example config is 0.642 +- 0.007 vs 0.651 +- 0.014 (3 seeds); tests/sim/test_loco.py).
+    ``n_clusters`` and ``buffer`` of the `ClusterBank` (the authors' 10 and 1000); OWM's
+    ``alpha``; ``drop_tol`` of the Gram-Schmidt; ``lowrank`` and ``clusters`` (the
+    ablations); ``refresh``: fold every ``refresh``-th batch into the subspace tracker.
+    1 folds every batch; the default 10 divides the tracker's cost by 10, the subspace then
+    following the inputs with a delay of up to 10 batches. Measured on Fashion-MNIST inputs
+    against ``refresh=1``: the exact tracker's top 10 directions lie within ~11 degrees of the
+    refreshed subspace, which keeps 98.3-99.5 % of the exact subspace's held-out input energy,
+    and LOCO's test accuracy after 4 epochs of the example config is 0.642 +- 0.007 vs
+    0.651 +- 0.014 (3 seeds; tests/sim/test_loco.py).
     """
 
     def __init__(
@@ -47,7 +48,7 @@ class LayerProjector:
         forget: float = 0.9,
         tracking: str = "exact",
         n_clusters: int = 10,
-        new_cluster_cos: float = 0.95,
+        buffer: int = 1000,
         alpha: float = 1e-3,
         drop_tol: float = 0.1,
         lowrank: bool = True,
@@ -59,7 +60,7 @@ class LayerProjector:
         if isinstance(refresh, bool) or not isinstance(refresh, int) or refresh < 1:
             raise ValueError(f"refresh must be an integer >= 1, got {refresh!r}")
         self.tracker = SubspaceTracker(k, forget, energy, tracking)
-        self.bank = ClusterBank(n_clusters, new_cluster_cos)
+        self.bank = ClusterBank(n_clusters, buffer)
         self.alpha, self.drop_tol = float(alpha), float(drop_tol)
         self.lowrank, self.clusters, self.refresh = lowrank, clusters, refresh
         self.batches = 0
@@ -151,15 +152,22 @@ class LOCO(NodePerturbation):
         As in `NodePerturbation`.
     **projector
         Keyword arguments of `LayerProjector` (k, energy, forget, tracking, n_clusters,
-        new_cluster_cos, alpha, drop_tol, lowrank, clusters).
+        buffer, alpha, drop_tol, lowrank, clusters, refresh).
     """
 
     name = "loco"
 
     option_class = LayerProjector  # its keyword options are LOCO's too (see sim.rules.make_rule)
 
-    def __init__(self, sigma: float = 0.05, loss: str = "mse", noise: str = "held", **projector):
-        super().__init__(sigma, loss, noise)
+    def __init__(
+        self,
+        sigma: float = 0.05,
+        loss: str = "mse",
+        noise: str = "held",
+        scaling: str = "sigma2",
+        **projector,
+    ):
+        super().__init__(sigma, loss, noise, scaling)
         LayerProjector(**projector)  # validate now, before any work
         self.projector_options = projector
         self.projectors: list[LayerProjector] = []

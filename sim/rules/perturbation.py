@@ -25,9 +25,10 @@ from ..losses import LOSSES, loss
 from ..network import Network
 from .base import Estimate, LearningRule
 
-__all__ = ["NOISE_MODES", "NodePerturbation", "WeightPerturbation", "outer_with_bias"]
+__all__ = ["NOISE_MODES", "SCALINGS", "NodePerturbation", "WeightPerturbation", "outer_with_bias"]
 
 NOISE_MODES = ("held", "step")
+SCALINGS = ("sigma2", "authors")
 
 
 def outer_with_bias(coeff: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -66,15 +67,27 @@ class NodePerturbation(LearningRule):
     loss : {"mse", "cross_entropy"}
     noise : {"held", "step"}
         Perturbation held over the presentation or drawn fresh each step (spiking mode).
+    scaling : {"sigma2", "authors"}
+        ``sigma2``: ``G_l`` above, an estimate of the gradient. ``authors``: the scaling of the
+        authors' code (zgmaguoqing/LOCO), ``sigma^2 G_l / c_l`` with ``c_l`` = 256 for hidden
+        layers and 10 for the output layer, hard-coded there (no ``1/sigma^2``).
+
+    With ``Network.perturb == "activity"`` the noise is added to each layer's output activity
+    and the estimate is masked by the activity's derivative (chain rule; silent or saturated
+    units get no update): ``xi -> xi * f'(u)``.
     """
 
     name = "np"
 
-    def __init__(self, sigma: float = 0.05, loss: str = "mse", noise: str = "held") -> None:
+    def __init__(
+        self, sigma: float = 0.05, loss: str = "mse", noise: str = "held", scaling: str = "sigma2"
+    ) -> None:
         _check_common(sigma, loss)
         if noise not in NOISE_MODES:
             raise ValueError(f"noise must be one of {NOISE_MODES}, got {noise!r}")
-        self.sigma, self.loss, self.noise = float(sigma), loss, noise
+        if scaling not in SCALINGS:
+            raise ValueError(f"scaling must be one of {SCALINGS}, got {scaling!r}")
+        self.sigma, self.loss, self.noise, self.scaling = float(sigma), loss, noise, scaling
 
     def estimate(
         self, net: Network, drive: np.ndarray, targets: np.ndarray, rng: np.random.Generator
@@ -91,7 +104,12 @@ class NodePerturbation(LearningRule):
         grads = []
         for l, noise in enumerate(xi):
             pre = clean.pre_steps[l] if per_step else clean.pre_rates[l]
-            grads.append(self.layer_estimate(l, noise * coeff[:, None], pre, clean.pre_rates[l]))
+            if net.perturb == "activity":
+                noise = noise * net.activity_derivative(l, clean.currents[l])
+            scale = coeff
+            if self.scaling == "authors":
+                scale = coeff * (self.sigma**2 / (10.0 if l == net.depth - 1 else 256.0))
+            grads.append(self.layer_estimate(l, noise * scale[:, None], pre, clean.pre_rates[l]))
         extras = {"dl": dl, "pre_rates": clean.pre_rates}
         return Estimate(grads, float(clean_loss.mean()), clean.output, extras)
 

@@ -162,8 +162,15 @@ class AuthorsLOCO(NodePerturbation):
     name = "loco_port"
     option_class = AuthorsProjector  # its keyword options are the rule's too (make_rule)
 
-    def __init__(self, sigma: float = 0.05, loss: str = "mse", noise: str = "held", **projector):
-        super().__init__(sigma, loss, noise)
+    def __init__(
+        self,
+        sigma: float = 0.05,
+        loss: str = "mse",
+        noise: str = "held",
+        scaling: str = "sigma2",
+        **projector,
+    ):
+        super().__init__(sigma, loss, noise, scaling)
         AuthorsProjector(**projector)  # validate now, before any work
         self.options = projector
         self.projectors: list[AuthorsProjector] = []

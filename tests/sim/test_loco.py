@@ -19,7 +19,7 @@ from sim.projectors import (
 from sim.rules.base import critical_path_depth
 from sim.rules.loco import LOCO, LayerProjector, with_bias
 from sim.rules.perturbation import NodePerturbation
-from sim.rules.reference_port import AuthorsLOCO, AuthorsProjector, kmeans
+from sim.rules.reference_port import AuthorsLOCO, AuthorsProjector
 
 
 def _clustered_batches(rng, d=30, n_clusters=3, batches=12, batch=32, spread=0.05):
@@ -116,24 +116,42 @@ def test_fast_projector_equals_the_authors_port_on_identical_inputs():
     np.testing.assert_allclose(U @ U.T, port, atol=1e-8)
 
 
-def test_online_cluster_bank_and_the_ports_kmeans_find_the_same_cluster_directions():
-    rng = np.random.default_rng(5)
-    centres, batches = _clustered_batches(rng)
-    bank = ClusterBank(n_clusters=3, new_cluster_cos=0.9)
-    means = []
-    for _, X in batches:
-        bank.assign(X.mean(0))
-        means.append(X.mean(0) / np.linalg.norm(X.mean(0)))
-    km = kmeans(np.array(means).T, 3)
-    km /= np.linalg.norm(km, axis=0)
-    cos = bank.centres @ km
-    assert np.all(cos.max(axis=1) > 0.999)
-    truth = centres / np.linalg.norm(centres, axis=1, keepdims=True)
-    assert np.all((bank.centres @ truth.T).max(axis=1) > 0.999)
+def test_cluster_bank_protects_exactly_what_the_authors_projector_protects():
+    """Steps (a)-(c) of the authors' code on their golden data: same protected centres."""
+    from .test_reference_port import FIXTURES, port_for
+
+    for path in FIXTURES:
+        fixture = np.load(path)
+        port = port_for(fixture)
+        bank = ClusterBank(n_clusters=port.n_clusters, buffer=port.buffer)
+        for t in range(int(fixture["T"])):
+            mean = with_bias(fixture["X"][t]).mean(axis=0)
+            np.testing.assert_allclose(
+                bank.others(bank.assign(mean)), port.protected(mean), rtol=0, atol=1e-12
+            )
+
+
+def test_protection_engages_on_iid_batches_and_removes_the_mean_input_direction():
+    """On shuffled Fashion-MNIST batches LOCO protects 9 centres near the mean input (as the
+    authors' projector does), so the projected update keeps little of the mean direction."""
+    from sim.data import batches, load_mnist_format
+
+    data = load_mnist_format(subset=(64 * 30, 100), seed=0)
+    layer = LayerProjector(k=64)
+    for xb, _ in batches(data.train_x, data.train_y, 64, np.random.default_rng(0)):
+        layer.observe(with_bias(xb))
+    assert layer.protected.shape[1] == 9
+    mean = with_bias(data.train_x).mean(axis=0)
+    kept = np.linalg.norm(layer.apply(mean[None, :])) / np.linalg.norm(mean)
+    no_clusters = LayerProjector(k=64, clusters=False)
+    for xb, _ in batches(data.train_x, data.train_y, 64, np.random.default_rng(0)):
+        no_clusters.observe(with_bias(xb))
+    kept_without = np.linalg.norm(no_clusters.apply(mean[None, :])) / np.linalg.norm(mean)
+    assert kept < 0.1 < 0.9 < kept_without, (kept, kept_without)
 
 
 def _loco_layer_after(batches, **kw):
-    layer = LayerProjector(k=5, forget=0.5, n_clusters=3, new_cluster_cos=0.9, **kw)
+    layer = LayerProjector(k=5, forget=0.5, n_clusters=3, **kw)
     for _, X in batches:
         layer.observe(with_bias(X))
     return layer

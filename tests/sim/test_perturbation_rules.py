@@ -1,5 +1,7 @@
 """NP and WP: unbiased estimates of the exact gradient (in standard errors), hooks, validation."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -142,3 +144,41 @@ def test_np_same_seed_gives_bit_identical_estimates():
 def test_bad_np_settings_raise_value_error_naming_them(kwargs, match):
     with pytest.raises(ValueError, match=match):
         NodePerturbation(**kwargs)
+
+
+@pytest.mark.parametrize("readout", ["rate", "membrane"])
+def test_np_on_activity_with_derivative_mask_matches_the_exact_gradient_within_5_se(readout):
+    """The authors' placement: noise on each layer's output activity, estimate masked by f'."""
+    sigma = 1e-4
+    net, x, targets = _active_net_away_from_kinks(margin=10 * sigma, readout=readout)
+    net = dataclasses.replace(net, perturb="activity")
+    exact = np.concatenate([g.ravel() for g in finite_difference_gradient(net, x, targets)])
+    mean, se = _mean_and_se(NodePerturbation(sigma), net, x, targets, 12000, 5)
+    z = _z_scores(mean, se, exact)
+    assert z.max() < Z, f"max deviation {z.max():.2f} SE"
+    assert np.linalg.norm(se) < 0.2 * np.linalg.norm(exact)
+
+
+def test_activity_perturbation_adds_the_noise_after_the_transfer_function():
+    net = dataclasses.replace(_rate_net(readout="membrane"), perturb="activity")
+    x, _ = _batch(net)
+    xi = [np.full((4, n), 0.01) for n in net.sizes[1:]]
+    clean, noisy = net.forward(x), net.forward(x, xi)
+    np.testing.assert_allclose(noisy.pre_rates[1], clean.pre_rates[1] + 0.01, atol=1e-15)
+    np.testing.assert_allclose(noisy.currents[0], clean.currents[0], atol=0)  # not the current
+    with pytest.raises(ValueError, match="perturb='activity' needs mode='rate'"):
+        Network.init([3, 2], np.random.default_rng(0), perturb="activity")
+
+
+def test_authors_scaling_is_sigma_squared_over_their_constants_times_the_estimate():
+    net = _rate_net(sizes=(5, 6, 6, 3))
+    x, targets = _batch(net)
+    ours = NodePerturbation(0.01, "mean_squared").estimate(
+        net, x, targets, np.random.default_rng(9)
+    )
+    theirs = NodePerturbation(0.01, "mean_squared", scaling="authors").estimate(
+        net, x, targets, np.random.default_rng(9)
+    )
+    for l, (a, b) in enumerate(zip(ours.grads, theirs.grads, strict=True)):
+        constant = 10.0 if l == net.depth - 1 else 256.0
+        np.testing.assert_allclose(b, a * 0.01**2 / constant, rtol=1e-12)

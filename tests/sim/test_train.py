@@ -2,10 +2,12 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from sim import train as train_module
 from sim.cli import main as cli_main
+from sim.rules import RULES, rule_options
 from sim.train import Diverged, train
 
 TINY = {
@@ -135,3 +137,64 @@ def test_cli_exit_codes_and_overrides(tmp_path, capsys):
     assert cli_main([str(config), str(tmp_path / "bad"), "--set", "optimizer.lr=-1"]) == 2
     assert "lr" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()
+
+
+@pytest.mark.parametrize("name", RULES)
+def test_every_rule_trains_from_a_config(name):
+    options = {k: v for k, v in {"sigma": 0.01}.items() if k in rule_options(name)}
+    cfg = _with(rule__name=name)
+    cfg["rule"] = {"name": name, **options}
+    history = train(cfg)["history"]
+    assert len(history) == 2 and np.isfinite(history[-1]["train_loss"])
+
+
+def test_mean_squared_loss_gradient_matches_finite_differences():
+    from sim.losses import loss, loss_gradient
+
+    rng = np.random.default_rng(4)
+    y, t = rng.normal(size=(3, 5)), np.eye(5)[[0, 2, 4]]
+    h, numeric = 1e-6, np.zeros_like(y)
+    for index in np.ndindex(y.shape):
+        up, down = y.copy(), y.copy()
+        up[index] += h
+        down[index] -= h
+        numeric[index] = (loss("mean_squared", up, t) - loss("mean_squared", down, t))[index[0]]
+    numeric /= 2 * h
+    np.testing.assert_allclose(loss_gradient("mean_squared", y, t), numeric, atol=1e-8)
+
+
+def test_sorted_stream_trains_class_by_class_in_the_same_order_every_epoch(monkeypatch):
+    seen = []
+    real = train_module.batches
+
+    def record(x, y, batch_size, rng, **kw):
+        seen.append((rng, np.asarray(y).copy()))
+        return real(x, y, batch_size, rng, **kw)
+
+    monkeypatch.setattr(train_module, "batches", record)
+    cfg = _with(data__order="sorted")
+    train(cfg)
+    training = [labels for rng, labels in seen if len(labels) == 96]
+    assert len(training) == 2 and all(rng is None for rng, labels in seen)
+    for labels in training:
+        assert np.all(np.diff(labels) >= 0)  # class-sorted
+    np.testing.assert_array_equal(training[0], training[1])
+
+
+def test_adam_step_is_projected_again_unless_project_step_is_false():
+    from sim.network import Network
+    from sim.optim import Optimizer
+    from sim.rules.loco import LOCO
+
+    rng = np.random.default_rng(2)
+    for project, in_range in ((True, True), (False, False)):
+        net = Network.init([6, 8, 3], np.random.default_rng(0), mode="rate")
+        rule = LOCO(sigma=0.01, k=2, clusters=False, refresh=1)
+        opt = Optimizer("adam", lr=1e-3, project_step=project)
+        for _ in range(3):
+            x = rng.uniform(0, 1, (16, 6))
+            est = rule.estimate(net, x, np.eye(3)[rng.integers(0, 3, 16)], rng)
+            steps = opt.apply(net.weights, est.grads, rule)
+        P = rule.projectors[0].matrix()
+        residual = np.linalg.norm(steps[0] - steps[0] @ P) / np.linalg.norm(steps[0])
+        assert (residual < 1e-10) == in_range, residual
