@@ -1,8 +1,8 @@
 """Command line: ``loco-train CONFIG.yaml OUT_DIR [--set key=value ...] [--progress] [--force]``.
 
-Exit status 0 on success, 2 on bad input (config, output directory, checkpoint or data; nothing
-written), 3 when training diverged, 130 when interrupted (the checkpoint is kept; rerunning the
-same command resumes).
+Exit status 0 on success, 1 when a rule's computation failed mid-training, 2 on bad input
+(config, output directory, checkpoint or data; nothing written), 3 when training diverged, 130
+when interrupted (the checkpoint is kept; rerunning the same command resumes).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from .config import load_yaml
-from .train import Diverged, check_out_dir, train
+from .train import Diverged, TrainingFailed, check_out_dir, train
 
 __all__ = ["main"]
 
@@ -55,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="loco-train",
         description="Train one configuration (keys and defaults: sim/config.py).",
-        epilog="exit status: 0 done, 2 bad input (nothing written), 3 diverged, 130 interrupted",
+        epilog="exit status: 0 done, 1 failed mid-training, 2 bad input (nothing written), "
+        "3 diverged, 130 interrupted",
     )
     parser.add_argument("config", type=Path, help="YAML config (see sim.config)")
     parser.add_argument("out_dir", type=Path, help="directory for metrics.json and weights.npz")
@@ -82,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     except Diverged as err:
         print(f"loco-train: {err}", file=sys.stderr)
         return 3
+    except TrainingFailed as err:
+        print(f"loco-train: {err}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         checkpoint = args.out_dir / "checkpoint.pkl"
         where = (

@@ -22,6 +22,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import eigh, solve_triangular
 
+from .streams import stream
+
 __all__ = [
     "ClusterBank",
     "SubspaceTracker",
@@ -222,7 +224,8 @@ class ClusterBank:
     Each batch's mean input direction (normalised) enters a ring buffer of ``buffer``
     directions (slot order once full, as the authors' buffer). Once ``n_clusters`` directions
     are stored, every batch runs one Lloyd iteration of k-means over the buffer from the evenly
-    spaced points ``int(i n / n_clusters)``; the current batch's cluster is the centre at the
+    spaced points ``int(i n / n_clusters)`` (re-seeded in a random order while two coincide, as
+    the authors do); the current batch's cluster is the centre at the
     smallest angle to its mean, and the other ``n_clusters - 1`` centres (unnormalised means,
     as the authors protect them) are protected. On i.i.d. batches all centres lie near the mean
     input direction, so that direction is protected, as in the authors' code; on a
@@ -240,6 +243,7 @@ class ClusterBank:
         self.stored = 0
         self.steps = 0
         self.centres = np.zeros((0, 0))
+        self.rng = stream(0, "kmeans_reseed")  # only used when initial centres coincide
 
     def assign(self, mean: np.ndarray) -> int:
         """Store the batch mean's direction, refit, return its cluster (-1: too few yet)."""
@@ -254,6 +258,10 @@ class ClusterBank:
         points = self.ring[: self.stored]
         start = [int(i * self.stored / self.n_clusters) for i in range(self.n_clusters)]
         centres = points[start]
+        while len(np.unique(centres, axis=0)) < self.n_clusters:  # a repeating stream
+            if len(np.unique(points, axis=0)) < self.n_clusters:
+                return -1  # too few distinct directions to cluster: no protection yet
+            centres = points[self.rng.permutation(self.stored)[: self.n_clusters]]
         # squared distances |p|^2 - 2 p.c + |c|^2 (|p| = 1); ties go to the lowest index
         dist = (centres**2).sum(axis=1) - 2.0 * points @ centres.T
         labels = dist.argmin(axis=1)

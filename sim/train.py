@@ -50,6 +50,7 @@ from .streams import stream
 
 __all__ = [
     "Diverged",
+    "TrainingFailed",
     "build_learning",
     "build_network",
     "check_out_dir",
@@ -62,6 +63,10 @@ __all__ = [
 
 class Diverged(RuntimeError):
     """Training diverged (non-finite loss or weights, exploding loss, or died activity)."""
+
+
+class TrainingFailed(RuntimeError):
+    """An error inside the training loop (e.g. a singular matrix), not a bad input."""
 
 
 def load_data(cfg: dict) -> Dataset:
@@ -191,6 +196,8 @@ def train(
         Bad config, output directory or checkpoint, or missing data, before any work or output.
     Diverged
         Training diverged (above); the run's checkpoint is removed so a rerun starts afresh.
+    TrainingFailed
+        A rule's computation failed mid-training (e.g. a singular matrix); no checkpoint kept.
     """
     from threadpoolctl import threadpool_limits
 
@@ -203,7 +210,7 @@ def train(
         checkpoint = out / "checkpoint.pkl" if out is not None else None
         try:
             return _train(cfg, out, checkpoint, progress=progress, force=force)
-        except Diverged:
+        except (Diverged, TrainingFailed):
             if checkpoint is not None:
                 checkpoint.unlink(missing_ok=True)
             raise
@@ -271,11 +278,16 @@ def _train(cfg: dict, out: Path | None, checkpoint: Path | None, *, progress: bo
             total=-(-len(data.train_y) // batch_size),
         ):
             rng = stream(cfg["seed"], "batch", state["epoch"], len(losses))
-            est = rule.estimate(net, net.encode(xb, rng), one_hot(yb, dataset.n_classes), rng)
+            step_index = f"epoch {state['epoch'] + 1}, batch {len(losses) + 1}"
+            try:
+                est = rule.estimate(net, net.encode(xb, rng), one_hot(yb, dataset.n_classes), rng)
+            except (ValueError, ArithmeticError) as err:  # LinAlgError is a ValueError
+                raise TrainingFailed(
+                    f"training failed at {step_index} with lr={lr:g}: {type(err).__name__}: {err}"
+                ) from err
             constant = _readout_is_constant(est.output)
             if state["first_loss"] is None:
                 state["first_loss"], state["first_constant"] = est.loss, constant
-            step_index = f"epoch {state['epoch'] + 1}, batch {len(losses) + 1}"
             limit = cfg["training"]["max_loss_factor"] * max(state["first_loss"], 1e-12)
             if not np.isfinite(est.loss) or est.loss > limit:
                 raise Diverged(

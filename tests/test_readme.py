@@ -61,7 +61,7 @@ def test_example_config_learns_as_the_readme_says(tmp_path):
     )
     assert res.returncode == 0, res.stderr
     history = json.loads((tmp_path / "out" / "metrics.json").read_text())["history"]
-    assert history[-1]["test_acc"] >= 0.6  # README: about 0.66
+    assert history[-1]["test_acc"] >= 0.68  # README: about 0.72
 
 
 @pytest.mark.parametrize("rule", ["loco_port", "loco", "np"])

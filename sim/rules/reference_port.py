@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..network import Network
+from ..streams import stream
 from .base import Estimate
 from .loco import with_bias
 from .perturbation import NodePerturbation
@@ -36,12 +37,19 @@ from .perturbation import NodePerturbation
 __all__ = ["AuthorsLOCO", "AuthorsProjector", "kmeans"]
 
 
-def kmeans(points: np.ndarray, n_clusters: int, iterations: int = 1) -> np.ndarray:
+def kmeans(
+    points: np.ndarray,
+    n_clusters: int,
+    iterations: int = 1,
+    rng: np.random.Generator | None = None,
+) -> np.ndarray:
     """Lloyd's k-means on the columns of ``points`` (d x n) as the authors run it.
 
-    Initial centres are the points at indices ``int(i * n / n_clusters)``; each iteration
-    assigns every point to the nearest centre in squared distance (ties: the lowest index) and
-    moves each centre to the mean of its points (a centre without points stays).
+    Initial centres are the points at indices ``int(i * n / n_clusters)``; while two of them
+    are identical (a stream that repeats its batches), ``n_clusters`` points in a random order
+    (``rng``) replace them, as in the authors' code. Each iteration assigns every point to the
+    nearest centre in squared distance (ties: the lowest index) and moves each centre to the
+    mean of its points (a centre without points stays).
 
     Examples
     --------
@@ -52,6 +60,11 @@ def kmeans(points: np.ndarray, n_clusters: int, iterations: int = 1) -> np.ndarr
     n = points.shape[1]
     start = [int(i * n / n_clusters) for i in range(n_clusters)]
     centres = points[:, start].copy()
+    if len(np.unique(points, axis=1).T) < n_clusters:
+        raise ValueError(f"k-means needs {n_clusters} distinct points, got fewer")
+    while len(np.unique(centres, axis=1).T) < n_clusters:
+        rng = np.random.default_rng(0) if rng is None else rng
+        centres = points[:, rng.permutation(n)[:n_clusters]].copy()
     for _ in range(iterations):
         dist = ((points[:, :, None] - centres[:, None, :]) ** 2).sum(axis=0)
         labels = dist.argmin(axis=1)
@@ -95,6 +108,7 @@ class AuthorsProjector:
         self.ring: list[np.ndarray] = []
         self.steps = 0  # calls so far (the authors' counter t - 1)
         self.fits = 0  # k-means fits so far
+        self.rng = stream(0, "kmeans_reseed")  # only used when initial centres coincide
 
     def __call__(self, inputs: np.ndarray) -> np.ndarray:
         """Steps (a)-(e) for this step's clean inputs (B x (d+1), bias column included)."""
@@ -110,7 +124,8 @@ class AuthorsProjector:
         self.steps += 1
         if len(self.ring) < self.n_clusters:
             return np.zeros((x_mean.size, 0))
-        centres = kmeans(np.array(self.ring).T, self.n_clusters, 11 if self.fits == 0 else 1)
+        iterations = 11 if self.fits == 0 else 1
+        centres = kmeans(np.array(self.ring).T, self.n_clusters, iterations, self.rng)
         self.fits += 1
         cos = np.abs(centres.T @ x_mean) / np.sqrt(np.sum(centres**2, axis=0) * (x_mean @ x_mean))
         angles = np.arccos(np.clip(cos, -1.0, 1.0))

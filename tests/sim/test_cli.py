@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sim import train as train_module
@@ -237,3 +238,17 @@ def test_results_do_not_depend_on_the_blas_thread_count(tmp_path, config):
         assert res.returncode == 0, res.stderr
         outs.append((out / "metrics.json").read_bytes())
     assert outs[0] == outs[1]
+
+
+def test_a_numerical_failure_mid_training_exits_1_not_as_bad_input(
+    tmp_path, config, capsys, monkeypatch
+):
+    from sim.rules.perturbation import NodePerturbation
+
+    def singular(*args, **kwargs):
+        raise np.linalg.LinAlgError("Singular matrix")
+
+    monkeypatch.setattr(NodePerturbation, "estimate", singular)
+    code, text = _run(capsys, config, tmp_path / "out")
+    assert code == 1 and "training failed at epoch 1, batch 1" in text and "LinAlgError" in text
+    assert not (tmp_path / "out" / "checkpoint.pkl").exists()
