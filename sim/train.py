@@ -135,7 +135,9 @@ def evaluate(
 
 
 def _config_hash(cfg: dict) -> str:
-    return hashlib.sha256(json.dumps(cfg, sort_keys=True).encode()).hexdigest()[:16]
+    """Hash of the config and the code version: a checkpoint resumes only the same run."""
+    key = json.dumps({"config": cfg, "code": code_version()}, sort_keys=True)
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -231,7 +233,8 @@ def _load_checkpoint(checkpoint: Path, cfg: dict, force: bool) -> dict | None:
         if force:
             return None
         raise ValueError(
-            f"{checkpoint} belongs to a different config; delete it or pass --force to restart"
+            f"{checkpoint} belongs to a different config or code version; delete it or pass "
+            "--force to restart"
         )
     return saved
 

@@ -15,7 +15,7 @@ import numpy as np
 from ..network import Network
 from ..projectors import ClusterBank, SubspaceTracker, allowed_factors, owm_apply
 from .base import Estimate
-from .perturbation import NodePerturbation, outer_with_bias
+from .perturbation import ProjectedNodePerturbation, outer_with_bias
 
 __all__ = ["LOCO", "LayerProjector", "with_bias"]
 
@@ -143,7 +143,7 @@ class LayerProjector:
         self.permanent = new if self.permanent is None else np.hstack([self.permanent, new])
 
 
-class LOCO(NodePerturbation):
+class LOCO(ProjectedNodePerturbation):
     """Node perturbation whose updates are projected by per-layer `LayerProjector` s.
 
     Parameters
@@ -157,26 +157,11 @@ class LOCO(NodePerturbation):
 
     name = "loco"
 
-    option_class = LayerProjector  # its keyword options are LOCO's too (see sim.rules.make_rule)
-
-    def __init__(
-        self,
-        sigma: float = 0.05,
-        loss: str = "mse",
-        noise: str = "held",
-        scaling: str = "sigma2",
-        **projector,
-    ):
-        super().__init__(sigma, loss, noise, scaling)
-        LayerProjector(**projector)  # validate now, before any work
-        self.projector_options = projector
-        self.projectors: list[LayerProjector] = []
+    option_class = LayerProjector
 
     def estimate(
         self, net: Network, drive: np.ndarray, targets: np.ndarray, rng: np.random.Generator
     ) -> Estimate:
-        if len(self.projectors) != net.depth:
-            self.projectors = [LayerProjector(**self.projector_options) for _ in range(net.depth)]
         est = super().estimate(net, drive, targets, rng)
         est.extras["projection_rank"] = [p.rank for p in self.projectors]
         return est

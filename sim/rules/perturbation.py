@@ -25,7 +25,14 @@ from ..losses import LOSSES, loss
 from ..network import Network
 from .base import Estimate, LearningRule
 
-__all__ = ["NOISE_MODES", "SCALINGS", "NodePerturbation", "WeightPerturbation", "outer_with_bias"]
+__all__ = [
+    "NOISE_MODES",
+    "SCALINGS",
+    "NodePerturbation",
+    "ProjectedNodePerturbation",
+    "WeightPerturbation",
+    "outer_with_bias",
+]
 
 NOISE_MODES = ("held", "step")
 SCALINGS = ("sigma2", "authors")
@@ -121,6 +128,37 @@ class NodePerturbation(LearningRule):
         ``pre_rate`` is the layer's time-averaged clean input (equal to ``pre`` for held noise).
         """
         return outer_with_bias(coeff, pre)
+
+
+class ProjectedNodePerturbation(NodePerturbation):
+    """NP whose every layer owns a projector of class ``option_class`` (LOCO and its port).
+
+    The keyword options of ``option_class`` are the rule's too (see `sim.rules.make_rule`);
+    they are validated at construction, and one projector per layer is made on first use.
+    """
+
+    option_class: type = object
+
+    def __init__(
+        self,
+        sigma: float = 0.05,
+        loss: str = "mse",
+        noise: str = "held",
+        scaling: str = "sigma2",
+        **projector,
+    ) -> None:
+        super().__init__(sigma, loss, noise, scaling)
+        self.option_class(**projector)  # validate now, before any work
+        self.projector_options = projector
+        self.projectors: list = []
+
+    def estimate(
+        self, net: Network, drive: np.ndarray, targets: np.ndarray, rng: np.random.Generator
+    ) -> Estimate:
+        if len(self.projectors) != net.depth:
+            make = self.option_class
+            self.projectors = [make(**self.projector_options) for _ in range(net.depth)]
+        return super().estimate(net, drive, targets, rng)
 
 
 class WeightPerturbation(LearningRule):

@@ -28,11 +28,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..network import Network
 from ..streams import stream
-from .base import Estimate
 from .loco import with_bias
-from .perturbation import NodePerturbation
+from .perturbation import ProjectedNodePerturbation
 
 __all__ = ["AuthorsLOCO", "AuthorsProjector", "kmeans"]
 
@@ -165,7 +163,7 @@ class AuthorsProjector:
         return U @ np.linalg.solve(U.T @ U, U.T)
 
 
-class AuthorsLOCO(NodePerturbation):
+class AuthorsLOCO(ProjectedNodePerturbation):
     """NP with the authors' per-batch projector (`AuthorsProjector`) per layer: the reference.
 
     ``G_l -> G_l P_l`` with ``P_l`` from this step's clean layer inputs. As in the authors'
@@ -175,28 +173,7 @@ class AuthorsLOCO(NodePerturbation):
     """
 
     name = "loco_port"
-    option_class = AuthorsProjector  # its keyword options are the rule's too (make_rule)
-
-    def __init__(
-        self,
-        sigma: float = 0.05,
-        loss: str = "mse",
-        noise: str = "held",
-        scaling: str = "sigma2",
-        **projector,
-    ):
-        super().__init__(sigma, loss, noise, scaling)
-        AuthorsProjector(**projector)  # validate now, before any work
-        self.options = projector
-        self.projectors: list[AuthorsProjector] = []
-
-    def estimate(
-        self, net: Network, drive: np.ndarray, targets: np.ndarray, rng: np.random.Generator
-    ) -> Estimate:
-        """NP estimates, each right-multiplied by its layer's per-batch projector."""
-        if len(self.projectors) != net.depth:
-            self.projectors = [AuthorsProjector(**self.options) for _ in range(net.depth)]
-        return super().estimate(net, drive, targets, rng)
+    option_class = AuthorsProjector
 
     def layer_estimate(
         self, layer: int, coeff: np.ndarray, pre: np.ndarray, pre_rate: np.ndarray
