@@ -218,6 +218,11 @@ class SubspaceTracker:
         return np.column_stack([self.mean, self.basis])
 
 
+def _distinct_rows(a: np.ndarray) -> int:
+    """Number of distinct rows (exact), by hashing their bytes (np.unique(axis=0) sorts: slow)."""
+    return len({row.tobytes() for row in a})
+
+
 class ClusterBank:
     """The authors' clustering of batch-mean input directions, vectorised (O(n k d) a batch).
 
@@ -245,8 +250,12 @@ class ClusterBank:
         self.centres = np.zeros((0, 0))
         self.rng = stream(0, "kmeans_reseed")  # only used when initial centres coincide
 
-    def assign(self, mean: np.ndarray) -> int:
-        """Store the batch mean's direction, refit, return its cluster (-1: too few yet)."""
+    def assign(self, mean: np.ndarray, refit: bool = True) -> int:
+        """Store the batch mean's direction, refit, return its cluster (-1: too few yet).
+
+        ``refit=False`` keeps the last fit's centres (the direction is still stored); the
+        cluster is then the nearest of those.
+        """
         if self.ring is None:
             self.ring = np.empty((self.buffer, mean.size))
         slot = self.stored if self.stored < self.buffer else self.steps % self.buffer
@@ -255,24 +264,33 @@ class ClusterBank:
         self.steps += 1
         if self.stored < self.n_clusters:
             return -1
+        if refit or len(self.centres) < self.n_clusters:
+            self._refit()
+        if len(self.centres) < self.n_clusters:
+            return -1  # too few distinct directions to cluster: no protection yet
+        centres = self.centres
+        cos = np.abs(centres @ mean) / np.sqrt((centres**2).sum(axis=1) * (mean @ mean))
+        return int(np.argmax(np.clip(cos, -1.0, 1.0)))  # smallest angle, first on ties
+
+    def _refit(self) -> None:
+        """One Lloyd iteration over the stored directions from evenly spaced points."""
         points = self.ring[: self.stored]
         start = [int(i * self.stored / self.n_clusters) for i in range(self.n_clusters)]
         centres = points[start]
-        while len(np.unique(centres, axis=0)) < self.n_clusters:  # a repeating stream
-            if len(np.unique(points, axis=0)) < self.n_clusters:
-                return -1  # too few distinct directions to cluster: no protection yet
+        while _distinct_rows(centres) < self.n_clusters:  # a repeating stream
+            if _distinct_rows(points) < self.n_clusters:
+                self.centres = np.zeros((0, points.shape[1]))
+                return
             centres = points[self.rng.permutation(self.stored)[: self.n_clusters]]
         # squared distances |p|^2 - 2 p.c + |c|^2 (|p| = 1); ties go to the lowest index
         dist = (centres**2).sum(axis=1) - 2.0 * points @ centres.T
         labels = dist.argmin(axis=1)
-        counts = np.bincount(labels, minlength=self.n_clusters)
-        sums = np.zeros_like(centres)
-        np.add.at(sums, labels, points)
+        members = labels == np.arange(self.n_clusters)[:, None]  # (k, n) one-hot
+        counts = members.sum(axis=1)
+        sums = members.astype(points.dtype) @ points  # one GEMM, O(k n d)
         filled = counts > 0
         centres[filled] = sums[filled] / counts[filled, None]
         self.centres = centres
-        cos = np.abs(centres @ mean) / np.sqrt((centres**2).sum(axis=1) * (mean @ mean))
-        return int(np.argmax(np.clip(cos, -1.0, 1.0)))  # smallest angle, first on ties
 
     def others(self, own: int) -> np.ndarray:
         """Centres of all clusters except ``own``, as columns (d x (k - 1)); none if ``own < 0``."""
