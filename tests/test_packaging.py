@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
 
 
 def test_license_and_citation_exist():
@@ -21,8 +23,14 @@ def test_license_and_citation_exist():
 @pytest.mark.slow
 def test_wheel_installed_in_a_new_venv_runs_cli_imports_and_finds_the_style(tmp_path):
     run = {"capture_output": True, "text": True, "check": False}
+    source = tmp_path / "source"  # a copy: building writes build/ next to pyproject.toml
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(ROOT / name, source / name)
+    for package in ("sim", "analysis", "figures"):
+        shutil.copytree(ROOT / package, source / package, ignore=IGNORE)
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(source)],
         **run,
     )
     assert built.returncode == 0, built.stderr
