@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -51,6 +53,57 @@ def test_conda_env_of_every_rule_pins_what_pyproject_pins():
     )
     python = project["requires-python"].removeprefix(">=")
     assert f"python={python}" in listed
+
+
+IMPORTS_PROBE = r"""
+import json, runpy, sys
+from pathlib import Path
+root = Path.cwd().resolve()
+out = {}
+for script in sys.argv[1:]:
+    for name in [m for m, mod in sys.modules.items()
+                 if str(getattr(mod, "__file__", "") or "").startswith(str(root))]:
+        del sys.modules[name]  # every script imports the project's modules afresh
+    scripts = str(root / "workflow/scripts")
+    sys.path[:] = [scripts] + [p for p in sys.path if p != scripts]
+    runpy.run_path(script, run_name="probe")  # module level only: main() needs snakemake
+    out[script] = sorted(
+        str(Path(mod.__file__).resolve().relative_to(root))
+        for mod in list(sys.modules.values())
+        if str(getattr(mod, "__file__", "") or "").startswith(str(root))
+    )
+print(json.dumps(out))
+"""
+
+
+def test_every_rule_declares_the_project_code_its_script_imports(project):
+    """Run each rule's script's imports for real (an independent check of `script_src`) and
+    require every project file it loads among the rule's inputs, so editing it reruns the rule."""
+    (project / "all.yaml").write_text("paper: {build: true}\n")
+    dry = run_snakemake(project, "-n", "--cores", "1", "--configfile", "all.yaml")
+    assert dry.returncode == 0, dry.stdout[-2000:]
+    scripts = {}
+    for smk in (project / "workflow/rules").glob("*.smk"):
+        for m in re.finditer(r"^ *rule (\w+):\n(.*?)(?=^ *rule |\Z)", smk.read_text(), re.M | re.S):
+            found = re.search(r'script:\s*\n\s*"\.\./scripts/([^"]+)"', m.group(2))
+            if found:
+                scripts[m.group(1)] = f"workflow/scripts/{found.group(1)}"
+    jobs = {}
+    for m in re.finditer(r"^(?:local)?rule (\w+):\n    input: ([^\n]*)", dry.stdout, re.M):
+        if m.group(1) in scripts:
+            jobs.setdefault(m.group(1), set()).update(x.strip() for x in m.group(2).split(","))
+    assert len(jobs) >= 25, sorted(jobs)
+    probe = subprocess.run(
+        [sys.executable, "-c", IMPORTS_PROBE, *sorted({scripts[r] for r in jobs})],
+        cwd=project, env=snakemake_env(project), capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert probe.returncode == 0, probe.stderr[-3000:]
+    loaded = json.loads(probe.stdout)
+    missing = {
+        rule: sorted(set(loaded[scripts[rule]]) - inputs - {scripts[rule]})
+        for rule, inputs in jobs.items()
+    }
+    assert not {r: m for r, m in missing.items() if m}, missing
 
 
 def test_dry_run_of_default_target_lists_every_enabled_chain(project):

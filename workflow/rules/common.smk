@@ -1,5 +1,7 @@
 # Config validation (schema fills defaults, rejects unknown keys/values before any job) and
 # small helpers shared by all rule files.
+import ast
+import functools
 import json
 import zlib
 from pathlib import Path
@@ -70,19 +72,70 @@ def all_local_cores():
         return 1
 
 
+PACKAGES = ("sim", "analysis", "figures")  # the project's importable packages
+SCRIPTS = Path("workflow/scripts")
+
+
+def _module_file(dotted):
+    """``a/b.py`` or ``a/b/__init__.py`` of a dotted project module (None if neither)."""
+    path = Path(*dotted.split("."))
+    for candidate in (path / "__init__.py", path.with_suffix(".py")):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+@functools.cache
+def _imports(path):
+    """Project files that ``path`` imports directly (module level or inside functions),
+    with the ``__init__.py`` of every package on the way; workflow scripts' helpers too."""
+    tree = ast.parse(Path(path).read_text())
+    package = list(Path(path).with_suffix("").parts[:-1])
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            source = ".".join(base + ([node.module] if node.module else []))
+            names |= {source} | {f"{source}.{a.name}" for a in node.names}
+    files = set()
+    for name in names:
+        parts = name.split(".")
+        if parts[0] in PACKAGES:
+            found = (_module_file(".".join(parts[:i])) for i in range(1, len(parts) + 1))
+            files |= {str(f) for f in found if f is not None}
+        elif Path(path).parent == SCRIPTS and (SCRIPTS / f"{name}.py").exists():
+            files.add(str(SCRIPTS / f"{name}.py"))
+    return frozenset(files)
+
+
+def _closure(paths):
+    seen, todo = set(), list(paths)
+    while todo:
+        path = todo.pop()
+        if path not in seen:
+            seen.add(path)
+            todo.extend(_imports(path) - seen)
+    return sorted(seen)
+
+
 def src(*modules):
-    """Source files of the dotted ``modules`` (inputs, so editing them reruns the rule).
+    """Source files of the dotted ``modules`` and of every project module they import,
+    transitively (inputs, so editing any of them reruns the rule).
 
     A module is ``a/b.py`` or a package ``a/b/`` (then every ``.py`` file in it).
     """
     files = []
     for m in modules:
         path = Path(m.replace(".", "/"))
-        if path.is_dir():
-            files += sorted(str(p) for p in path.rglob("*.py"))
-        else:
-            files.append(f"{path}.py")
-    return files
+        files += sorted(str(p) for p in path.rglob("*.py")) if path.is_dir() else [f"{path}.py"]
+    return _closure(files)
+
+
+def script_src(script):
+    """A workflow script and the project code it imports, transitively: a rule's code inputs."""
+    return _closure([str(SCRIPTS / script)])
 
 
 def stream(figure, *keys):

@@ -9,6 +9,7 @@ rule f1_spectra:
         CONDA_ENV
     input:
         TRAIN_SOURCES,
+        code=script_src("f1_spectra.py"),
     output:
         "results/F1/runs/{rule}_s{seed}.npz",
     wildcard_constraints:
@@ -35,6 +36,7 @@ rule f1_summary:
         SUMMARY_IO,
         src("analysis.lowrank"),
         runs=expand("results/F1/runs/{rule}_s{seed}.npz", rule=F1["rules"], seed=TRAINING["seeds"]),
+        code=script_src("f1_summary.py"),
     output:
         summary="results/F1/summary.json",
         numbers="results/F1/numbers.json",
@@ -55,6 +57,7 @@ rule f1_figure:
         module="figures/f1_lowrank.py",
         style=STYLE,
         summary="results/F1/summary.json",
+        code=script_src("plot.py"),
     output:
         pdf=figure_files("F1")["pdf"],
         png=report(figure_files("F1")["png"], caption="../report/F1.rst", category="F1 low rank"),

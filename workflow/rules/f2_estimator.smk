@@ -8,6 +8,7 @@ rule f2_mc:
         CONDA_ENV
     input:
         src("analysis.estimators", "analysis.theory", "analysis.derivations"),
+        code=script_src("f2_mc.py"),
     output:
         "results/F2/{panel}.json",
     wildcard_constraints:
@@ -32,6 +33,7 @@ rule f2_summary:
     input:
         SUMMARY_IO,
         panels=expand("results/F2/{panel}.json", panel=F2_PANELS),
+        code=script_src("f2_summary.py"),
     output:
         numbers="results/F2/numbers.json",
     log:
@@ -51,6 +53,7 @@ rule f2_figure:
         dimension="results/F2/dimension.json",
         depth="results/F2/depth.json",
         projection="results/F2/projection.json",
+        code=script_src("plot.py"),
     output:
         pdf=figure_files("F2")["pdf"],
         png=report(figure_files("F2")["png"], caption="../report/F2.rst", category="F2 estimator"),

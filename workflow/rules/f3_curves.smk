@@ -9,6 +9,7 @@ rule f3_theory:
         CONDA_ENV
     input:
         src("analysis.theory", "analysis.derivations"),
+        code=script_src("f3_theory.py"),
     output:
         npz="results/F3/theory.npz",
         json="results/F3/rates.json",
@@ -31,6 +32,7 @@ rule f3_curve:
     input:
         theory="results/F3/theory.npz",
         rates="results/F3/rates.json",
+        code=script_src("f3_simulate.py"),
     output:
         "results/F3/curve/{variant}.npz",
     wildcard_constraints:
@@ -54,6 +56,7 @@ rule f3_sweep:
     input:
         theory="results/F3/theory.npz",
         rates="results/F3/rates.json",
+        code=script_src("f3_simulate.py"),
     output:
         "results/F3/sweep/{variant}_r{ratio}.npz",
     wildcard_constraints:
@@ -85,6 +88,7 @@ rule f3_summary:
             variant=F3["sweep_variants"],
             ratio=F3_RATIOS,
         ),
+        code=script_src("f3_summary.py"),
     output:
         summary="results/F3/summary.json",
         numbers="results/F3/numbers.json",
@@ -106,6 +110,7 @@ rule f3_figure:
         style=STYLE,
         theory="results/F3/theory.npz",
         summary="results/F3/summary.json",
+        code=script_src("plot.py"),
     output:
         pdf=figure_files("F3")["pdf"],
         png=report(figure_files("F3")["png"], caption="../report/F3.rst", category="F3 curves"),

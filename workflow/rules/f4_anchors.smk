@@ -15,6 +15,7 @@ rule f4_werfel:
         CONDA_ENV
     input:
         F4_SOURCES,
+        code=script_src("f4_anchors.py"),
     output:
         "results/F4/werfel/{rule}.json",
     wildcard_constraints:
@@ -39,6 +40,7 @@ rule f4_zuege:
         CONDA_ENV
     input:
         F4_SOURCES,
+        code=script_src("f4_anchors.py"),
     output:
         "results/F4/zuege/{case}.json",
     wildcard_constraints:
@@ -63,6 +65,7 @@ rule f4_hiratani:
         CONDA_ENV
     input:
         F4_SOURCES,
+        code=script_src("f4_anchors.py"),
     output:
         "results/F4/hiratani/Lh{h}.json",
     wildcard_constraints:
@@ -87,6 +90,7 @@ rule f4_summary:
     input:
         SUMMARY_IO,
         runs=F4_TARGETS,
+        code=script_src("f4_summary.py"),
     output:
         summary="results/F4/summary.json",
         numbers="results/F4/numbers.json",
@@ -106,6 +110,7 @@ rule f4_figure:
         module="figures/f4_anchors.py",
         style=STYLE,
         summary="results/F4/summary.json",
+        code=script_src("plot.py"),
     output:
         pdf=figure_files("F4")["pdf"],
         png=report(figure_files("F4")["png"], caption="../report/F4.rst", category="F4 anchors"),

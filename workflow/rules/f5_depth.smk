@@ -14,6 +14,7 @@ rule f5_train:
     input:
         TRAIN_SOURCES,
         unpack(lambda wc: f5_rate_source(wc.rule, wc.depth, wc.seed)),
+        code=script_src("train_sweep.py"),
     output:
         "results/F5/runs/{rule}_L{depth}_s{seed}.json",
     wildcard_constraints:
@@ -43,6 +44,7 @@ rule f5_ablation:
     input:
         TRAIN_SOURCES,
         lr_from=f"results/F5/runs/loco_L{ABLATION['depth']}_s{SWEEP_SEED}.json",
+        code=script_src("train_sweep.py"),
     output:
         "results/F5/ablation/{variant}_s{seed}.json",
     wildcard_constraints:
@@ -70,6 +72,7 @@ rule f5_layers:
     input:
         TRAIN_SOURCES,
         src("analysis.layer_estimates", "analysis.theory", "analysis.derivations"),
+        code=script_src("f5_layers.py"),
     output:
         "results/F5/layers/L{depth}.json",
     wildcard_constraints:
@@ -112,6 +115,7 @@ rule f5_summary:
             seed=TRAINING["seeds"],
         ),
         layers=expand("results/F5/layers/L{depth}.json", depth=F5["layers"]["depths"]),
+        code=script_src("f5_summary.py"),
     output:
         summary="results/F5/summary.json",
         numbers="results/F5/numbers.json",
@@ -136,6 +140,7 @@ rule f5_figure:
         module="figures/f5_depth.py",
         style=STYLE,
         summary="results/F5/summary.json",
+        code=script_src("plot.py"),
     output:
         pdf=figure_files("F5")["pdf"],
         png=report(figure_files("F5")["png"], caption="../report/F5.rst", category="F5 depth"),

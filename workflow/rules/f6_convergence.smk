@@ -9,6 +9,7 @@ rule f6_train:
         CONDA_ENV
     input:
         TRAIN_SOURCES,
+        code=script_src("train_sweep.py"),
     output:
         "results/F6/runs/{rule}_lr{lr}_s{seed}.json",
     wildcard_constraints:
@@ -42,6 +43,7 @@ rule f6_summary:
             lr=F6_LRS,
             seed=TRAINING["seeds"],
         ),
+        code=script_src("f6_summary.py"),
     output:
         summary="results/F6/summary.json",
         numbers="results/F6/numbers.json",
@@ -65,6 +67,7 @@ rule f6_figure:
         module="figures/f6_convergence.py",
         style=STYLE,
         summary="results/F6/summary.json",
+        code=script_src("plot.py"),
     output:
         pdf=figure_files("F6")["pdf"],
         png=report(

@@ -9,6 +9,7 @@ rule f7_train:
         CONDA_ENV
     input:
         TRAIN_SOURCES,
+        code=script_src("f7_train.py"),
     output:
         "results/F7/runs/{rule}_s{seed}.json",
     wildcard_constraints:
@@ -40,6 +41,7 @@ rule f7_summary:
         STATS,
         SUMMARY_IO,
         runs=expand("results/F7/runs/{rule}_s{seed}.json", rule=F7["rules"], seed=TRAINING["seeds"]),
+        code=script_src("f7_summary.py"),
     output:
         summary="results/F7/summary.json",
         numbers="results/F7/numbers.json",
@@ -61,6 +63,7 @@ rule f7_figure:
         module="figures/f7_continual.py",
         style=STYLE,
         summary="results/F7/summary.json",
+        code=script_src("plot.py"),
     output:
         pdf=figure_files("F7")["pdf"],
         png=report(

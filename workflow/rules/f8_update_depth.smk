@@ -12,6 +12,7 @@ rule f8_update_cost:
         CONDA_ENV
     input:
         TRAIN_SOURCES,
+        code=script_src("f8_update_cost.py"),
     output:
         "results/F8/runs/{rule}_L{depth}.json",
     wildcard_constraints:
@@ -38,6 +39,7 @@ rule f8_summary:
         STATS,
         SUMMARY_IO,
         runs=expand("results/F8/runs/{rule}_L{depth}.json", rule=F8["rules"], depth=F8["depths"]),
+        code=script_src("f8_summary.py"),
     output:
         summary="results/F8/summary.json",
         numbers="results/F8/numbers.json",
@@ -59,6 +61,7 @@ rule f8_figure:
         module="figures/f8_update_depth.py",
         style=STYLE,
         summary="results/F8/summary.json",
+        code=script_src("plot.py"),
     output:
         pdf=figure_files("F8")["pdf"],
         png=report(

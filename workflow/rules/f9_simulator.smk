@@ -18,6 +18,7 @@ rule f9_validate:
         CONDA_ENV
     input:
         src("sim.neurons", "sim.brian2_reference"),
+        code=script_src("f9_validate.py"),
     output:
         npz="results/F9/validation/{pset}.npz",
         json="results/F9/validation/{pset}.json",
@@ -45,6 +46,7 @@ rule f9_benchmark:
     input:
         "benchmarks/bench_simulator.py",
         src("sim.neurons", "sim.network", "sim.encoders", "sim.transfer", "sim.timing"),
+        code=script_src("f9_benchmark.py"),
     output:
         json="results/F9/benchmark.json",
     params:
@@ -68,6 +70,7 @@ rule f9_summary:
         SUMMARY_IO,
         validation=expand("results/F9/validation/{pset}.json", pset=F9_SETS),
         benchmark="results/F9/benchmark.json",
+        code=script_src("f9_summary.py"),
     output:
         summary="results/F9/summary.json",
         numbers="results/F9/numbers.json",
@@ -88,6 +91,7 @@ rule f9_figure:
         example=f"results/F9/validation/{F9['validation']['example']}.npz",
         summary="results/F9/summary.json",
         benchmark="results/F9/benchmark.json",
+        code=script_src("plot.py"),
     output:
         pdf=figure_files("F9")["pdf"],
         png=report(figure_files("F9")["png"], caption="../report/F9.rst", category="F9 simulator"),

@@ -6,7 +6,8 @@ rule numbers:
     conda:
         CONDA_ENV
     input:
-        [f"results/{fig}/numbers.json" for fig in sorted(config["figures"])],
+        parts=[f"results/{fig}/numbers.json" for fig in sorted(config["figures"])],
+        code=script_src("merge_numbers.py"),
     output:
         numbers="results/numbers.json",
         timing="results/numbers_timing_keys.json",
@@ -23,6 +24,7 @@ rule numbers_tex:
         CONDA_ENV
     input:
         "results/paper_numbers.json",
+        code=script_src("numbers_tex.py"),
     output:
         "paper/generated/numbers.tex",
     log:

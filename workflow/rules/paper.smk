@@ -13,6 +13,7 @@ rule paper_numbers:
     input:
         numbers="results/numbers.json",
         archive=[f"{config['paper']['archive']}/numbers.json"] if ARCHIVED else [],
+        code=script_src("paper_numbers.py"),
     output:
         "results/paper_numbers.json",
     params:
@@ -30,6 +31,7 @@ rule paper_claims:
         CONDA_ENV
     input:
         "results/paper_numbers.json",
+        code=script_src("claims_tex.py"),
     output:
         "paper/generated/claims.tex",
     params:
@@ -47,6 +49,8 @@ rule paper_figures_tex:
     profile produced the numbers."""
     conda:
         CONDA_ENV
+    input:
+        code=script_src("paper_figures_tex.py"),
     output:
         "paper/generated/figures.tex",
     params:
@@ -66,8 +70,7 @@ rule paper_equations:
     conda:
         CONDA_ENV
     input:
-        # Until analysis/derivations.py exists the file says so; its appearance reruns this.
-        [f for f in src("analysis.derivations") if Path(f).exists()],
+        code=script_src("paper_equations.py"),
     output:
         "paper/generated/equations.tex",
     log:
@@ -110,10 +113,13 @@ if config["paper"]["profile"] == "full" and ARCHIVE_DIR:
     rule archive:
         """Archive this full-profile build for readers: numbers, figure PDFs, paper, config,
         code commit (paper/full/; see paper/full/README.md)."""
+        conda:
+            CONDA_ENV
         input:
             numbers="results/numbers.json",
             paper="results/paper.pdf",
             figures=[figure_files(fig)["pdf"] for fig in sorted(config["figures"])],
+            code=script_src("archive_full.py"),
         output:
             manifest=f"{ARCHIVE_DIR}/manifest.json",
             numbers=f"{ARCHIVE_DIR}/numbers.json",

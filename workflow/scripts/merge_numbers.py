@@ -25,7 +25,7 @@ def merge(parts: list[str]) -> tuple[dict, list[str]]:
 
 
 def main(sm) -> None:
-    numbers, timing = merge(list(sm.input))
+    numbers, timing = merge(list(sm.input.parts))
     Path(sm.output.numbers).write_text(json.dumps(numbers, indent=1, sort_keys=True) + "\n")
     Path(sm.output.timing).write_text(json.dumps(timing, indent=1) + "\n")
 
