@@ -1,4 +1,4 @@
-"""Learning rules by name: NP, LOCO, the port of the authors' LOCO, WP, BP, FA, DFA."""
+"""Learning rules by name: NP, LOCO, the port of the authors' LOCO, WP, BP, FA, DFA, ANP, DNP."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from .base import Estimate, LearningRule, critical_path_depth
 
 __all__ = ["RULES", "Estimate", "LearningRule", "critical_path_depth", "make_rule", "rule_options"]
 
-RULES = ("np", "loco", "loco_port", "wp", "bp", "fa", "dfa")
+RULES = ("np", "loco", "loco_port", "wp", "bp", "fa", "dfa", "anp", "dnp")
 
 
 def make_rule(name: str, **options) -> LearningRule:
@@ -19,10 +19,10 @@ def make_rule(name: str, **options) -> LearningRule:
     --------
     >>> make_rule("np", sigma=0.01).name
     'np'
-    >>> make_rule("sgd")
+    >>> make_rule("sgd")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: rule must be one of ('np', 'loco', 'loco_port', 'wp', 'bp', 'fa', 'dfa'), got 'sgd'
+    ValueError: rule must be one of ('np', 'loco', ..., 'anp', 'dnp'), got 'sgd'
     """
     if not isinstance(name, str) or name not in RULES:
         raise ValueError(f"rule must be one of {RULES}, got {name!r}")
@@ -65,6 +65,10 @@ def _rule_class(name: str) -> type[LearningRule]:
         from .reference_port import AuthorsLOCO
 
         return AuthorsLOCO
+    if name in ("anp", "dnp"):
+        from .decorrelation import ActivityNodePerturbation, DecorrelatedNodePerturbation
+
+        return ActivityNodePerturbation if name == "anp" else DecorrelatedNodePerturbation
     from . import gradient
 
     return {"bp": gradient.BP, "fa": gradient.FA, "dfa": gradient.DFA}[name]
