@@ -23,8 +23,8 @@ network.gain       initial weights ``U(-gain, gain) / sqrt(n_in)``; ``output_sca
 network.perturb    where NP-type rules add their noise: ``current`` (input current) or
                    ``activity`` (output activity, rate mode, as the authors' code does)
 network.neuron     `sim.neurons.NeuronParams` fields plus ``model`` (``if`` or ``lif``)
-rule.name          ``np``, ``loco``, ``loco_port``, ``wp``, ``bp``, ``fa``, ``dfa``; other keys go
-                   to the rule (`sim.rules.rule_options` lists them)
+rule.name          ``np``, ``loco``, ``loco_port``, ``wp``, ``bp``, ``fa``, ``dfa``, ``anp``,
+                   ``dnp``; other keys go to the rule (`sim.rules.rule_options` lists them)
 optimizer          ``name`` (sgd, momentum, adam), ``lr``, ``momentum`` (also Adam's beta1),
                    ``beta2`` and ``eps`` (Adam), ``project_step`` (project a momentum/Adam step
                    again, default true; the authors' code does not)
