@@ -2,14 +2,12 @@
 
 * `lr_sweep`: train one config at several learning rates; the best rate is chosen on the
   validation split (never test); diverged rates are recorded, not fatal.
-* `max_stable_lr`: the largest rate of a grid that trains without diverging.
 * `update_cost`: measured wall time of one update per rule and depth, with the rule's
   declared critical-path depth.
 * `update_spectra`: singular values of single and accumulated NP or LOCO batch updates and of
   layer activity (F1), at the initial or at given (trained) weights, with the rank bounds.
 * `run_config`: one run's config from a shared base (rule name, the rule options that rule
   family understands, depth, learning rate, seed).
-* `continual_summary`: accuracy matrix, final accuracy and forgetting of a continual run (F7).
 """
 
 from __future__ import annotations
@@ -29,9 +27,7 @@ from .timing import best_time
 from .train import Diverged, build_network, load_data, train
 
 __all__ = [
-    "continual_summary",
     "lr_sweep",
-    "max_stable_lr",
     "run_config",
     "update_cost",
     "update_spectra",
@@ -102,22 +98,6 @@ def lr_sweep(config: dict, lrs: Sequence[float]) -> dict:
         last = best["history"][-1]
         summary = {"lr": best["lr"], "val_acc": last["val_acc"], "test_acc": last["test_acc"]}
     return {"runs": runs, "best": summary}
-
-
-def max_stable_lr(sweep: dict, min_val_acc: float | None = None) -> float | None:
-    """Largest learning rate of a finished `lr_sweep` that did not diverge.
-
-    With ``min_val_acc``, a rate counts as stable only if its final validation accuracy also
-    exceeds ``min_val_acc`` (e.g. chance plus a margin: a run that "trains" without learning
-    is not stable learning). None when no rate qualifies.
-    """
-    stable = [
-        r["lr"]
-        for r in sweep["runs"]
-        if not r["diverged"]
-        and (min_val_acc is None or (r["history"] and r["history"][-1]["val_acc"] > min_val_acc))
-    ]
-    return max(stable, default=None)
 
 
 def update_cost(
@@ -237,42 +217,3 @@ def update_spectra(
     if projection_rank is not None:
         out["projection_rank"] = [int(r) for r in projection_rank]
     return out
-
-
-def continual_summary(history: Sequence[dict]) -> dict:
-    """F7: accuracy matrix, final accuracy and forgetting of a continual run (`train` history).
-
-    ``acc[i][j]`` is the accuracy on task ``j`` (its test split, argmax over its classes)
-    after the last epoch of task ``i``. ``learned[j] = acc[j][j]``; ``final[j] = acc[-1][j]``;
-    the forgetting of task ``j`` (every task but the last) is its best accuracy at any epoch
-    from the start of its training on, minus its final accuracy.
-
-    Examples
-    --------
-    >>> h = [{"task": 0, "task_test_acc": [0.9, 0.5]}, {"task": 1, "task_test_acc": [0.7, 0.8]}]
-    >>> s = continual_summary(h)
-    >>> s["acc"], s["mean_final_acc"], [round(f, 6) for f in s["forgetting"]]
-    ([[0.9, 0.5], [0.7, 0.8]], 0.75, [0.2])
-    """
-    if not history or "task_test_acc" not in history[0]:
-        raise ValueError("history must come from a continual run (records with task_test_acc)")
-    n_tasks = len(history[0]["task_test_acc"])
-    last = {r["task"]: r for r in history}
-    if sorted(last) != list(range(n_tasks)):
-        raise ValueError(f"history must cover tasks 0..{n_tasks - 1}, got {sorted(last)}")
-    acc = [list(map(float, last[i]["task_test_acc"])) for i in range(n_tasks)]
-    final = acc[-1]
-    best = [
-        max(float(r["task_test_acc"][j]) for r in history if r["task"] >= j) for j in range(n_tasks)
-    ]
-    forgetting = [best[j] - final[j] for j in range(n_tasks - 1)]
-    return {
-        "acc": acc,
-        "learned": [acc[j][j] for j in range(n_tasks)],
-        "final": final,
-        "best": best,
-        "forgetting": forgetting,
-        "mean_final_acc": float(np.mean(final)),
-        "mean_learned_acc": float(np.mean([acc[j][j] for j in range(n_tasks)])),
-        "mean_forgetting": float(np.mean(forgetting)) if forgetting else 0.0,
-    }

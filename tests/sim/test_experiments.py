@@ -1,16 +1,11 @@
-"""Experiment building blocks: lr sweeps, update cost/depth, update spectra (rank bounds)."""
+"""Experiment building blocks (lr sweeps, update cost/depth, update spectra) and the run
+statistics of analysis.runs on their records."""
 
 import numpy as np
 import pytest
 
-from sim.experiments import (
-    continual_summary,
-    lr_sweep,
-    max_stable_lr,
-    run_config,
-    update_cost,
-    update_spectra,
-)
+from analysis.runs import continual_summary, largest_stable_lr
+from sim.experiments import lr_sweep, run_config, update_cost, update_spectra
 from sim.train import train
 
 TINY = {
@@ -28,7 +23,7 @@ def test_lr_sweep_records_divergence_and_picks_the_best_on_validation():
     assert "lr=1e+06" in sweep["runs"][2]["message"]
     best_val = max(r["history"][-1]["val_acc"] for r in sweep["runs"][:2])
     assert sweep["best"]["val_acc"] == best_val
-    assert max_stable_lr(sweep) == 0.1
+    assert largest_stable_lr(sweep) == 0.1
 
 
 def test_update_cost_reports_one_stage_for_np_and_one_per_layer_for_bp():
@@ -48,7 +43,7 @@ def test_np_batch_update_rank_is_bounded_by_the_batch_size():
         assert np.sum(s > s[0] * 1e-10) <= 18
 
 
-def test_max_stable_lr_with_an_accuracy_floor_skips_rates_that_do_not_learn():
+def test_largest_stable_lr_with_an_accuracy_floor_skips_rates_that_do_not_learn():
     hist = lambda acc: [{"val_acc": acc}]  # noqa: E731
     sweep = {
         "runs": [
@@ -57,9 +52,9 @@ def test_max_stable_lr_with_an_accuracy_floor_skips_rates_that_do_not_learn():
             {"lr": 10.0, "diverged": True, "history": []},
         ]
     }
-    assert max_stable_lr(sweep) == 1.0
-    assert max_stable_lr(sweep, min_val_acc=0.2) == 0.1
-    assert max_stable_lr(sweep, min_val_acc=0.9) is None
+    assert largest_stable_lr(sweep) == 1.0
+    assert largest_stable_lr(sweep, min_val_acc=0.2) == 0.1
+    assert largest_stable_lr(sweep, min_val_acc=0.9) is None
 
 
 def test_run_config_keeps_only_the_options_of_the_rule_family_and_trains():

@@ -197,6 +197,14 @@ def test_training_chains_run_end_to_end_on_a_tiny_config(project):
     for fig in ("F1_lowrank", "F5_depth", "F6_convergence", "F7_continual", "F8_update_depth"):
         assert (project / f"results/figures/{fig}.png").stat().st_size > 10_000, fig
 
+    # a run statistic is not training code: editing it reruns summaries, no training job
+    with open(project / "analysis/runs.py", "a") as f:
+        f.write("# edited\n")
+    plan = run_snakemake(project, "--cores", "2", "--configfile", "train.yaml", "-n", "--quiet",
+                         "rules").stdout  # fmt: skip
+    assert "f6_summary" in plan and "f7_summary" in plan, plan
+    assert not any(r in plan for r in ("f5_train", "f6_train", "f7_train", "f1_spectra")), plan
+
 
 @pytest.mark.slow
 def test_killed_run_restarts_and_completes_with_correct_outputs(tmp_path, project):

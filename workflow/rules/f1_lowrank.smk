@@ -8,7 +8,6 @@ rule f1_spectra:
     conda:
         CONDA_ENV
     input:
-        TRAIN_SOURCES,
         code=script_src("f1_spectra.py"),
     output:
         "results/F1/runs/{rule}_s{seed}.npz",

@@ -12,7 +12,6 @@ rule f5_train:
     conda:
         CONDA_ENV
     input:
-        TRAIN_SOURCES,
         unpack(lambda wc: f5_rate_source(wc.rule, wc.depth, wc.seed)),
         code=script_src("train_sweep.py"),
     output:
@@ -42,7 +41,6 @@ rule f5_ablation:
     conda:
         CONDA_ENV
     input:
-        TRAIN_SOURCES,
         lr_from=f"results/F5/runs/loco_L{ABLATION['depth']}_s{SWEEP_SEED}.json",
         code=script_src("train_sweep.py"),
     output:
@@ -70,7 +68,6 @@ rule f5_layers:
     conda:
         CONDA_ENV
     input:
-        TRAIN_SOURCES,
         src("analysis.layer_estimates", "analysis.theory", "analysis.derivations"),
         code=script_src("f5_layers.py"),
     output:

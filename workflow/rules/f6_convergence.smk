@@ -8,7 +8,6 @@ rule f6_train:
     conda:
         CONDA_ENV
     input:
-        TRAIN_SOURCES,
         code=script_src("train_sweep.py"),
     output:
         "results/F6/runs/{rule}_lr{lr}_s{seed}.json",

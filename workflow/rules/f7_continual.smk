@@ -8,7 +8,6 @@ rule f7_train:
     conda:
         CONDA_ENV
     input:
-        TRAIN_SOURCES,
         code=script_src("f7_train.py"),
     output:
         "results/F7/runs/{rule}_s{seed}.json",

@@ -11,7 +11,6 @@ rule f8_update_cost:
     conda:
         CONDA_ENV
     input:
-        TRAIN_SOURCES,
         code=script_src("f8_update_cost.py"),
     output:
         "results/F8/runs/{rule}_L{depth}.json",

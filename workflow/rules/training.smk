@@ -1,5 +1,5 @@
-# Shared by the chains that train spiking networks (F1, F5-F8): the sim sources they import,
-# the merged training base config, run seeds, and every check of their settings before any job.
+# Shared by the chains that train spiking networks (F1, F5-F8): the merged training base config,
+# run seeds, and every check of their settings before any job.
 import copy
 
 import numpy as np
@@ -10,11 +10,6 @@ from sim.data import mnist_format_files
 from sim.experiments import run_config
 from sim.train import build_learning
 
-TRAIN_SOURCES = src(
-    "sim.experiments", "sim.train", "sim.config", "sim.data", "sim.idx", "sim.network",
-    "sim.neurons", "sim.encoders", "sim.transfer", "sim.losses", "sim.optim", "sim.projectors",
-    "sim.rules", "sim.timing", "sim.streams",
-)  # fmt: skip
 TRAINING = config["training"]
 
 

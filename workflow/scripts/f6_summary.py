@@ -3,7 +3,7 @@
 Per rule and rate, the final validation and test accuracies are averaged over seeds; a rate at
 which any seed diverged counts as diverged. The best rate has the highest mean final validation
 accuracy among the non-diverged rates; its mean test accuracy is the reported final accuracy.
-The largest stable rate (`sim.experiments.max_stable_lr`) is the largest rate that neither
+The largest stable rate (`analysis.runs.largest_stable_lr`) is the largest rate that neither
 diverged nor ended at or below chance + training.chance_margin validation accuracy.
 """
 
@@ -15,7 +15,7 @@ import numpy as np
 from summary_io import write_summary  # workflow/scripts/, on sys.path
 from train_stats import chance, mean_se, run_name  # workflow/scripts/, on sys.path
 
-from sim.experiments import max_stable_lr
+from analysis.runs import largest_stable_lr
 
 
 def main(sm) -> None:
@@ -76,7 +76,7 @@ def main(sm) -> None:
                 for e in grid
             ]
         }
-        stable = max_stable_lr(sweep, min_val_acc=threshold)
+        stable = largest_stable_lr(sweep, min_val_acc=threshold)
         summary["rules"][rule] = {
             "grid": grid,
             "best_lr": best and best["lr"],

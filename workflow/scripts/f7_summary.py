@@ -1,6 +1,6 @@
 """F7 summary: accuracy on every task after each task, final accuracy and forgetting per rule.
 
-Per seed `sim.experiments.continual_summary` gives the matrix ``acc[i][j]`` (task j after task
+Per seed `analysis.runs.continual_summary` gives the matrix ``acc[i][j]`` (task j after task
 i, argmax within task j's classes: chance is 1/2), the accuracy right after learning each task
 (``acc[j][j]``), the final accuracies and the forgetting (best accuracy on a task during
 training minus final, every task but the last); the numbers are means over seeds (SE with
@@ -14,7 +14,7 @@ import numpy as np
 from summary_io import write_summary  # workflow/scripts/, on sys.path
 from train_stats import mean_se, run_name  # workflow/scripts/, on sys.path
 
-from sim.experiments import continual_summary
+from analysis.runs import continual_summary
 
 
 def main(sm) -> None:

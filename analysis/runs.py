@@ -1,0 +1,74 @@
+"""Statistics of finished training runs (measurements, not predictions).
+
+* `largest_stable_lr`: the largest rate of a learning-rate sweep that trained without diverging
+  (and, optionally, learned); the prediction of linear theory is `analysis.theory.max_stable_lr`.
+* `continual_summary`: accuracy matrix, final accuracy and forgetting of a continual run (F7).
+
+They read the plain records that `sim.train.train` and `sim.experiments.lr_sweep` return, so
+editing them reruns only the summaries that use them, never a training job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = ["continual_summary", "largest_stable_lr"]
+
+
+def largest_stable_lr(sweep: dict, min_val_acc: float | None = None) -> float | None:
+    """Largest learning rate of a finished `sim.experiments.lr_sweep` that did not diverge.
+
+    A measurement; `analysis.theory.max_stable_lr` is the prediction of linear theory.
+
+    With ``min_val_acc``, a rate counts as stable only if its final validation accuracy also
+    exceeds ``min_val_acc`` (e.g. chance plus a margin: a run that "trains" without learning
+    is not stable learning). None when no rate qualifies.
+    """
+    stable = [
+        r["lr"]
+        for r in sweep["runs"]
+        if not r["diverged"]
+        and (min_val_acc is None or (r["history"] and r["history"][-1]["val_acc"] > min_val_acc))
+    ]
+    return max(stable, default=None)
+
+
+def continual_summary(history: Sequence[dict]) -> dict:
+    """F7: accuracy matrix, final accuracy and forgetting of a continual run (a `train` history).
+
+    ``acc[i][j]`` is the accuracy on task ``j`` (its test split, argmax over its classes)
+    after the last epoch of task ``i``. ``learned[j] = acc[j][j]``; ``final[j] = acc[-1][j]``;
+    the forgetting of task ``j`` (every task but the last) is its best accuracy at any epoch
+    from the start of its training on, minus its final accuracy.
+
+    Examples
+    --------
+    >>> h = [{"task": 0, "task_test_acc": [0.9, 0.5]}, {"task": 1, "task_test_acc": [0.7, 0.8]}]
+    >>> s = continual_summary(h)
+    >>> s["acc"], s["mean_final_acc"], [round(f, 6) for f in s["forgetting"]]
+    ([[0.9, 0.5], [0.7, 0.8]], 0.75, [0.2])
+    """
+    if not history or "task_test_acc" not in history[0]:
+        raise ValueError("history must come from a continual run (records with task_test_acc)")
+    n_tasks = len(history[0]["task_test_acc"])
+    last = {r["task"]: r for r in history}
+    if sorted(last) != list(range(n_tasks)):
+        raise ValueError(f"history must cover tasks 0..{n_tasks - 1}, got {sorted(last)}")
+    acc = [list(map(float, last[i]["task_test_acc"])) for i in range(n_tasks)]
+    final = acc[-1]
+    best = [
+        max(float(r["task_test_acc"][j]) for r in history if r["task"] >= j) for j in range(n_tasks)
+    ]
+    forgetting = [best[j] - final[j] for j in range(n_tasks - 1)]
+    return {
+        "acc": acc,
+        "learned": [acc[j][j] for j in range(n_tasks)],
+        "final": final,
+        "best": best,
+        "forgetting": forgetting,
+        "mean_final_acc": float(np.mean(final)),
+        "mean_learned_acc": float(np.mean([acc[j][j] for j in range(n_tasks)])),
+        "mean_forgetting": float(np.mean(forgetting)) if forgetting else 0.0,
+    }
