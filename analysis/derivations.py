@@ -16,8 +16,8 @@ The canonical monomials become sympy symbols (scalar invariants such as ``tr(M C
 expressions; their coefficients (polynomials in ``N``, ``d``, ``sigma``, ``eta``) come out of sympy.
 :mod:`analysis.theory` turns the same structured results into fast numpy functions.
 
-Notation (LOCO.md section 3): ``N`` perturbed units, input ``x`` in R^d, ``g`` the gradient with
-respect to the perturbed currents, ``xi ~ N(0, sigma^2 Sigma)``, estimator
+Notation (T1-T5 of paper/sections/theory.tex): ``N`` perturbed units, input ``x`` in R^d,
+``g`` the gradient with respect to the perturbed currents, ``xi ~ N(0, sigma^2 Sigma)``, estimator
 ``G = (g.xi + q) xi x^T / sigma^2`` (``q = 0`` linearised, ``q = |xi|^2 / 2`` for the MSE loss;
 without the clean baseline ``dL = L(perturbed)`` adds the loss value ``L_0``: ``q -> q + L_0``);
 online teacher-student: ``E = W - W*``, ``M = E[E^T E]``, ``x ~ N(0, C)``, update

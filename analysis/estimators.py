@@ -1,4 +1,4 @@
-"""Monte-Carlo moments of gradient estimators, with standard errors (LOCO.md T1, T4).
+"""Monte-Carlo moments of gradient estimators, with standard errors (T1, T4).
 
 :func:`mc_moments` estimates, from samples ``G_i`` of any estimator (arrays of any shape,
 flattened), the mean ``E[G]``, the second moment ``E|G|^2``, the variance ``E|G - EG|^2``, and,
@@ -120,7 +120,7 @@ def mc_moments(
     Examples
     --------
     Node-perturbation estimator ``G = (g.xi) xi`` (``x = 1``) with ``xi ~ N(0, I_N)``:
-    ``E[G] = g``, ``E|G|^2 = (N+2)|g|^2``, ``E|G-g|^2 = (N+1)|g|^2`` (LOCO.md T1).
+    ``E[G] = g``, ``E|G|^2 = (N+2)|g|^2``, ``E|G-g|^2 = (N+1)|g|^2`` (T1).
 
     >>> g = np.array([1.0, 0.0, 0.0, 0.0])
     >>> def np_samples(rng, m):

@@ -1,4 +1,4 @@
-"""Low-rank structure of activity and of perturbation-learning updates (LOCO.md T3).
+"""Low-rank structure of activity and of perturbation-learning updates (T3).
 
 Spectra, effective dimension and subspace geometry for layer activity and weight updates:
 
@@ -141,7 +141,7 @@ def participation_ratio(cov_or_spectrum: ArrayLike) -> float:
     -------
     float
         Between 1 (one direction) and ``d`` (isotropic); exactly ``k`` for ``k`` equal non-zero
-        eigenvalues. This is the effective input dimension of LOCO.md T3 and of Zuege et al.
+        eigenvalues. This is the effective input dimension of T3 and of Zuege et al.
 
     Examples
     --------

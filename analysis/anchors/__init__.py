@@ -1,4 +1,4 @@
-"""External anchors (LOCO.md T6): closed-form predictions and simulations that check them.
+"""External anchors (T6): closed-form predictions and simulations that check them.
 
 One module per idea:
 

@@ -1,4 +1,4 @@
-"""Single-layer linear student (LOCO.md T6): closed-form loss recursions and a simulator.
+"""Single-layer linear student (T6): closed-form loss recursions and a simulator.
 
 Conventions: student ``y = W x``, error ``E = W - W*``, loss per time step
 ``|W x - y*|^2 / 2``, update ``W <- W - eta Ghat``. Perturbation estimators are taken in the
@@ -23,7 +23,7 @@ np_sequential (T = 1)  ``3 (k + 2)`` per cycle of N trials    ``3`` per cycle
 
 (``E_opt``: optimal loss per step of an unrealisable target, here output noise of variance
 ``s^2`` per unit, ``E_opt = N s^2 / 2``; any residual independent of ``x`` acts the same.)
-For ``T = 1`` these are LOCO.md T5: ``(k+2)``, ``(N+2)(k+2)``, ``(Nk+2)(k+2)``. The optimal rate
+For ``T = 1`` these are T5: ``(k+2)``, ``(N+2)(k+2)``, ``(Nk+2)(k+2)``. The optimal rate
 is ``eta* = T / K`` with ``a* = 1 - T^2 / K``; ``eta > 2 T / K`` diverges.
 
 The table is :func:`_k_and_floor`; :mod:`analysis.anchors.werfel` and

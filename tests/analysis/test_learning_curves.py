@@ -215,7 +215,7 @@ def test_d100_curve_matches_monte_carlo_and_timing():
 
 @pytest.mark.slow
 def test_loco_planning_setup_by_simulation():
-    """LOCO.md planning setup N=10, d=40, k=4, eps=0.3, 600 steps, simulated."""
+    """The project brief's planning setup N=10, d=40, k=4, eps=0.3, 600 steps, simulated."""
     C, P = T.lowrank_plus_noise_cov(40, 4, 0.3, rng=0)
     pred = T.loco_speedup(C, P, 10, 600)
     E0 = (np.random.default_rng(0).standard_normal((10, 40)) / np.sqrt(40)) @ P

@@ -42,7 +42,7 @@ def test_single_curve_regression_interval_has_nominal_coverage_for_iid_log_noise
 def test_replicate_jackknife_rate_of_mean_curve_matches_multiplicative_process() -> None:
     # loss_r(t) = prod_{s<t} u_{r,s} with E u = a: the mean curve decays exactly like a^t.
     # Factors with relative s.d. 0.1 keep E[loss^2] / E[loss]^2 moderate over 60 steps; much
-    # heavier tails bias log(mean) low and the jackknife SE becomes optimistic (LOCO.md 3).
+    # heavier tails bias log(mean) low and the jackknife SE becomes optimistic (the theory brief).
     rng = _rng(2)
     a = 0.95
     zs = []

@@ -1,6 +1,6 @@
 """Derivations (sympy) and estimator moments / learning rates (numpy) against references.
 
-References are the closed forms quoted in LOCO.md section 3 (typed here, in the tests only) and
+References are the closed forms quoted (typed here, in the tests only) and
 Monte Carlo.  Statistical tolerances are stated in standard errors (SE), 5 SE throughout.
 """
 
@@ -30,7 +30,7 @@ def zscore(samples, expected):
 
 
 # --------------------------------------------------------------------------------------------
-# Derivations equal the closed forms of LOCO.md
+# Derivations equal the closed forms of the theory brief
 # --------------------------------------------------------------------------------------------
 
 
@@ -512,9 +512,10 @@ def test_coloured_rates_are_the_edge_and_the_minimum(rule):
 
 
 def test_loco_planning_check_learning_rates():
-    """LOCO.md T5 planning check, N=10, d=40, k=4.  The quoted rates 0.0056 -> 0.0139 are those
-    of a spectrum with signal eigenvalue 1 and noise eigenvalue 0.3; C = V V^T + eps^2 I with
-    eps = 0.3 (eigenvalues 1.09 / 0.09) gives 0.0116 -> 0.0127 (see report)."""
+    """T5 planning check of the project brief, N=10, d=40, k=4. The quoted rates
+    0.0056 -> 0.0139 are those of a spectrum with signal eigenvalue 1 and noise eigenvalue 0.3;
+    C = V V^T + eps^2 I with eps = 0.3 (eigenvalues 1.09 / 0.09) gives 0.0116 -> 0.0127 (see
+    report)."""
     rng = np.random.default_rng(0)
     U = np.linalg.qr(rng.standard_normal((40, 40)))[0]
     C = U @ np.diag(np.r_[np.ones(4), np.full(36, 0.3)]) @ U.T

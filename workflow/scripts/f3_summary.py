@@ -72,7 +72,7 @@ def main(sm) -> None:
             np_["loss_final_at_eta_best"] / lo["loss_final_at_eta_best"]
         )
         d, k, eps = cfg["d"], cfg["k"], cfg["eps"]
-        # LOCO.md T5 rule of thumb for the gain in optimal rate (white-input reasoning).
+        # T5 rule of thumb for the gain in optimal rate (white-input reasoning).
         numbers["F3.loco_eta_ratio_rule_of_thumb"] = (k + eps**2 * d + 2) / ((k + 2) * (1 + eps**2))
     for v, c in curves.items():
         numbers[f"F3.sim_loss_final.{v}"] = c["mean"][-1]
