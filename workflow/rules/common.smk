@@ -46,16 +46,6 @@ FIGURE_NAMES = {
     "F8": "update_depth",
     "F9": "simulator",
 }
-# Figure chains whose rules are still skeletons: refused here, before any job, instead of
-# failing later. Empty since F1 and F5-F8 were wired; a future chain (e.g. a SoftHebb
-# baseline) can be declared in the schema and listed here until its rules exist.
-PENDING: set[str] = set()
-_blocked = sorted(PENDING & set(config["figures"]))
-if _blocked:
-    raise WorkflowError(
-        f"config key figures: {', '.join(_blocked)} not wired yet. Allowed now: "
-        f"{sorted(set(FIGURES) - PENDING)}. See workflow/README.md."
-    )
 
 # Every rule's software (snakemake --software-deployment-method conda); path relative to rules/
 CONDA_ENV = "../envs/loco.yaml"
