@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from .config import load_yaml
-from .train import Diverged, TrainingFailed, check_out_dir, train
+from .train import Diverged, TrainingFailed, train
 
 __all__ = ["main"]
 
@@ -75,7 +75,6 @@ def main(argv: list[str] | None = None) -> int:
         config = _read_config(args.config)
         for assignment in args.set:
             _set(config, assignment)
-        check_out_dir(args.out_dir, force=args.force)
         metrics = train(config, args.out_dir, progress=args.progress, force=args.force)
     except (ValueError, FileNotFoundError) as err:
         print(f"loco-train: error: {err}", file=sys.stderr)
