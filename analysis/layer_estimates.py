@@ -97,7 +97,16 @@ def _cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.sum(a * b) / (na * nb)) if na > 0 and nb > 0 else 0.0
 
 
-def layer_estimator_moments(config: dict, *, draws: int = 2000, warmup: int = 20) -> dict:
+def _batch_projector(rule, layer: int, inputs: np.ndarray) -> np.ndarray:
+    """Layer ``layer``'s input-side projector of a projected-NP rule for the batch ``inputs``
+    (bias included): LOCO's current ``P`` or the port's per-batch one (one more step)."""
+    projector = rule.projectors[layer]
+    return projector.matrix() if hasattr(projector, "matrix") else projector(inputs)
+
+
+def layer_estimator_moments(
+    config: dict, *, draws: int = 2000, warmup: int = 20, projected: tuple = ("loco",)
+) -> dict:
     """Measured and predicted per-layer NP / LOCO estimator moments (see the module docstring).
 
     Parameters
@@ -109,20 +118,27 @@ def layer_estimator_moments(config: dict, *, draws: int = 2000, warmup: int = 20
         Independent NP estimates on the measurement batch (>= 2).
     warmup : int
         Training batches LOCO's projectors see before they are frozen (>= 1).
+    projected : tuple of str
+        Projected-NP rules measured beside NP (``loco``, ``loco_port``); the port's projector
+        is the one it would apply to the measurement batch.
 
     Returns
     -------
     dict
-        ``layers``: per layer ``units``, ``inputs`` (bias included), ``projection_rank`` and,
-        for ``np`` and ``loco``, ``second_moment`` {mc, se, theory, z} and ``cosine`` {mc, se,
-        approx}; plus ``depth``, ``batch_size``, ``sigma``, ``draws`` and ``warmup``.
+        ``layers``: per layer ``units``, ``inputs`` (bias included), ``projection_rank`` (of
+        the first projected rule; per rule in ``projection_ranks``), ``energy_fraction``
+        (per projected rule: ``sum_b |P x_b|^2 / sum_b |x_b|^2`` on the measurement batch) and,
+        for ``np`` and each projected rule, ``second_moment`` {mc, se, theory, z} and
+        ``cosine`` {mc, se, approx}; plus ``depth``, ``batch_size``, ``sigma``, ``draws`` and
+        ``warmup``.
 
     Raises
     ------
     ValueError
         Spiking mode (no exact gradient), too few draws or warm-up batches, or too little data.
     """
-    rules = {name: resolve(run_config(config, name))["rule"] for name in ("np", "loco", "bp")}
+    names = ("np", *projected, "bp")
+    rules = {name: resolve(run_config(config, name))["rule"] for name in names}
     cfg = resolve(run_config(config, "np"))
     if cfg["network"]["mode"] != "rate":
         raise ValueError("layer_estimator_moments needs network.mode = 'rate' (exact gradients)")
@@ -139,7 +155,7 @@ def layer_estimator_moments(config: dict, *, draws: int = 2000, warmup: int = 20
     data = load_data(cfg)
     net = build_network(cfg, data.n_features, data.n_classes)
     make = {name: make_rule(**r) for name, r in rules.items()}
-    perturb, loco, bp = make["np"], make["loco"], make["bp"]
+    perturb, bp = make["np"], make["bp"]
     rng = stream(cfg["seed"], "layer_estimates")
 
     def batch_at(i: int):
@@ -147,23 +163,25 @@ def layer_estimator_moments(config: dict, *, draws: int = 2000, warmup: int = 20
         return net.encode(data.train_x[sl], rng), np.eye(data.n_classes)[data.train_y[sl]]
 
     for i in range(warmup):
-        loco.estimate(net, *batch_at(i), rng)
-    P = [p.matrix() for p in loco.projectors]
+        for name in projected:
+            make[name].estimate(net, *batch_at(i), rng)
     drive, targets = batch_at(warmup)
     inputs = [with_bias(x) for x in net.forward(drive).pre_rates]
+    P = {
+        name: [_batch_projector(make[name], l, x) for l, x in enumerate(inputs)]
+        for name in projected
+    }
     per_sample = _per_sample_gradients(net, drive, targets, bp)
     true = bp.estimate(net, drive, targets, None).grads
-    theory = {
-        "np": predicted_second_moments(per_sample, inputs),
-        "loco": predicted_second_moments(per_sample, inputs, P),
-    }
+    theory = {"np": predicted_second_moments(per_sample, inputs)}
+    theory |= {name: predicted_second_moments(per_sample, inputs, P[name]) for name in projected}
     depth = net.depth
     second = {k: np.empty((draws, depth)) for k in theory}
     cosine = {k: np.empty((draws, depth)) for k in theory}
     for r in range(draws):
         grads = perturb.estimate(net, drive, targets, rng).grads
         for l, G in enumerate(grads):
-            for name, est in (("np", G), ("loco", G @ P[l])):
+            for name, est in [("np", G)] + [(n, G @ P[n][l]) for n in projected]:
                 second[name][r, l] = np.sum(est**2)
                 cosine[name][r, l] = _cosine(est, true[l])
     layers = []
@@ -171,10 +189,15 @@ def layer_estimator_moments(config: dict, *, draws: int = 2000, warmup: int = 20
         row = {
             "units": int(net.weights[l].shape[0]),
             "inputs": int(net.weights[l].shape[1]),
-            "projection_rank": round(float(np.trace(P[l]))),
+            "projection_rank": round(float(np.trace(P[projected[0]][l]))),
+            "projection_ranks": {n: round(float(np.trace(P[n][l]))) for n in projected},
+            "energy_fraction": {
+                n: float(np.sum((inputs[l] @ P[n][l]) ** 2) / np.sum(inputs[l] ** 2))
+                for n in projected
+            },
         }
         for name in theory:
-            proj = true[l] if name == "np" else true[l] @ P[l]
+            proj = true[l] if name == "np" else true[l] @ P[name][l]
             sm = _stats(second[name][:, l]) | {"theory": float(theory[name][l])}
             sm["z"] = (sm["mc"] - sm["theory"]) / sm["se"] if sm["se"] > 0 else 0.0
             approx = float(

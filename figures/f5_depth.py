@@ -21,8 +21,8 @@ from .io import accuracy_guides, figure
 
 __all__ = ["COLOR", "LABEL", "make"]
 
-LABEL = {"bp": "BP", "fa": "FA", "dfa": "DFA", "np": "NP", "loco": "LOCO"}
-COLOR = {"bp": "C7", "fa": "C2", "dfa": "C4", "np": "C1", "loco": "C0"}
+LABEL = {"bp": "BP", "fa": "FA", "dfa": "DFA", "np": "NP", "loco": "LOCO", "loco_port": "port"}
+COLOR = {"bp": "C7", "fa": "C2", "dfa": "C4", "np": "C1", "loco": "C0", "loco_port": "C3"}
 
 
 def make(summary: str) -> Figure:

@@ -74,3 +74,15 @@ def test_bad_input_is_refused_before_any_work() -> None:
         layer_estimator_moments(_config(), warmup=0)
     with pytest.raises(ValueError, match="training samples"):
         layer_estimator_moments(_config(), warmup=100)
+
+
+def test_the_ports_per_batch_projector_matches_T4_too() -> None:
+    """The port's projector (protecting 2 of 3 k-means centres after 5 batches) in the same
+    T4 comparison; its energy fraction is that of the projector applied."""
+    cfg = _config()
+    cfg["rule"] |= {"n_clusters": 3}
+    got = layer_estimator_moments(cfg, draws=20_000, warmup=5, projected=("loco_port",))
+    for layer in got["layers"]:
+        assert abs(layer["loco_port"]["second_moment"]["z"]) < Z_TOL, layer
+        assert 0 < layer["energy_fraction"]["loco_port"] < 1
+        assert layer["projection_ranks"]["loco_port"] == layer["projection_rank"] <= 5

@@ -20,7 +20,6 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 ARCHIVE = ROOT / "paper/full"
 SCRIPTS = ROOT / "workflow/scripts"
-WORDS = "Zero One Two Three Four Five Six Seven Eight Nine".split()
 VERDICTS = ("confirmed", "qualified", "theory only", "not reproduced")
 
 
@@ -70,7 +69,7 @@ def test_archived_config_is_valid_under_the_current_schema(manifest):
 def test_archived_numbers_define_every_macro_the_paper_quotes(manifest, scripts):
     numbers = json.loads((ARCHIVE / "numbers.json").read_text())
     defined = {scripts["numbers"].macro_name(k) for k in numbers}
-    words = "|".join("F" + WORDS[int(fig[1:])] for fig in manifest["figures"])
+    words = "|".join("F" + scripts["figures"].WORDS[int(fig[1:])] for fig in manifest["figures"])
     used = set()
     for tex in (ROOT / "paper/sections").glob("*.tex"):
         used |= set(re.findall(rf"\\((?:{words})[A-Z][A-Za-z]*)", tex.read_text()))

@@ -26,26 +26,21 @@ def _config_errors(cfg):
     return lines
 
 
-_errors = _config_errors(config)
+from figures import FIGURES, figure_stem  # the registry of figures (figures/__init__.py)
+
+config.setdefault("figures", list(FIGURES))
+_errors = _config_errors(config) + [
+    f"  config key figures: {fig!r} is not a registered figure ({', '.join(FIGURES)}; "
+    "figures/__init__.py)"
+    for fig in config.get("figures") or []
+    if isinstance(fig, str) and fig not in FIGURES
+]
 if _errors:
     raise WorkflowError(
         "Invalid configuration (see workflow/schemas/config.schema.yaml for every key, its "
         "default and allowed values):\n" + "\n".join(_errors)
     )
 validate(config, "../schemas/config.schema.yaml")  # fills the defaults into config
-
-FIGURES = ("F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "F9")
-FIGURE_NAMES = {
-    "F1": "lowrank",
-    "F2": "estimator",
-    "F3": "curves",
-    "F4": "anchors",
-    "F5": "depth",
-    "F6": "convergence",
-    "F7": "continual",
-    "F8": "update_depth",
-    "F9": "simulator",
-}
 
 # Every rule's software (snakemake --software-deployment-method conda); path relative to rules/
 CONDA_ENV = "../envs/loco.yaml"
@@ -136,8 +131,30 @@ def stream(figure, *keys):
 
 def figure_files(fig):
     """The PDF and PNG of figure ``fig`` (e.g. 'F9')."""
-    stem = f"results/figures/{fig}_{FIGURE_NAMES[fig]}"
+    stem = f"results/figures/{fig}_{FIGURES[fig]}"
     return {"pdf": f"{stem}.pdf", "png": f"{stem}.png"}
+
+
+SETTINGS_PROBLEMS = []  # '  config key ...: problem' lines of the cross-field checks
+SETTINGS_CHECKS = []  # functions -> such lines, run after every rule file is read
+
+
+def settings_problem(found, message):
+    """Record the cross-field problem ``message`` ('<config key>: <problem>') if ``found``;
+    ``check_settings`` reports every recorded one at once, before any job."""
+    if found:
+        SETTINGS_PROBLEMS.append(f"  config key {message}")
+
+
+def check_settings():
+    """Raise one WorkflowError listing every recorded problem and every registered check's
+    (none: return)."""
+    errors = SETTINGS_PROBLEMS + [line for check in SETTINGS_CHECKS for line in check()]
+    if errors:
+        raise WorkflowError(
+            "Invalid configuration (see workflow/schemas/config.schema.yaml and "
+            "sim/config.py):\n" + "\n".join(errors)
+        )
 
 
 def enabled(fig):

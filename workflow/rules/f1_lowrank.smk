@@ -1,5 +1,14 @@
 # F1 low rank: spectra of NP/LOCO batch updates and of layer activity in a trained SNN (T3).
 F1 = config["F1"]
+trains("F1", [(r, train_config(r), "training.base") for r in F1["rules"]])
+
+
+settings_problem(
+    enabled("F1") and F1["batches"] * TRAINING_BASE["training"]["batch_size"]
+    > TRAINING_BASE["data"]["n_train"],
+    f"F1.batches: batches x batch_size = {F1['batches'] * TRAINING_BASE['training']['batch_size']}"
+    f" exceeds training.base data.n_train = {TRAINING_BASE['data']['n_train']}",
+)
 
 
 rule f1_spectra:
@@ -31,7 +40,6 @@ rule f1_summary:
     conda:
         CONDA_ENV
     input:
-        STATS,
         SUMMARY_IO,
         src("analysis.lowrank"),
         runs=expand("results/F1/runs/{rule}_s{seed}.npz", rule=F1["rules"], seed=TRAINING["seeds"]),

@@ -1,6 +1,38 @@
 # F5 depth: test accuracy vs depth of spiking networks trained by each rule on Fashion-MNIST,
 # LOCO ablations at one depth, and per-layer estimator moments against T2/T4.
 F5 = config["F5"]
+ABLATION = F5["ablation"]
+trains(
+    "F5",
+    [(r, train_config(r), "training.base") for r in F5["rules"]]
+    + [("loco", train_config("loco", rule=opts), f"F5.ablation.variants.{name}")
+       for name, opts in ABLATION["variants"].items()],
+)  # fmt: skip
+
+
+settings_problem(
+    enabled("F5") and ABLATION["variants"] and ABLATION["depth"] not in F5["depths"],
+    f"F5.ablation.depth: {ABLATION['depth']} is not one of F5.depths {F5['depths']} "
+    "(ablations reuse LOCO's rate there)",
+)
+settings_problem(
+    enabled("F5") and ABLATION["variants"] and "loco" not in F5["rules"],
+    "F5.rules: must include loco when F5.ablation.variants is not empty",
+)
+for key, quoted, given in [  # what the paper quotes
+    ("F5.depths", {3, 10}, F5["depths"]),
+    ("F5.ablation.variants", {"no_lowrank", "no_clusters", "k8", "k16", "k128"}, ABLATION["variants"]),
+    ("F5.layers.depths", {2, 10}, F5["layers"]["depths"]),
+]:  # fmt: skip
+    settings_problem(
+        enabled("F5") and config["paper"]["build"] and quoted - set(given),
+        f"{key}: must include {' and '.join(map(str, sorted(quoted)))} when the paper is built "
+        "(it quotes them); "
+        f"missing {sorted(quoted - set(given))}",
+    )
+# The first training seed sweeps the rates (F5_RATES), the other seeds reuse its choice.
+SWEEP_SEED = TRAINING["seeds"][0]
+F5_RATES = {rule: [f * lr for f in F5["lr_factors"]] for rule, lr in TRAINING["lr"].items()}
 
 
 rule f5_train:
@@ -12,7 +44,12 @@ rule f5_train:
     conda:
         CONDA_ENV
     input:
-        unpack(lambda wc: f5_rate_source(wc.rule, wc.depth, wc.seed)),
+        # the sweeping seed's run, whose validation-chosen rate the other seeds reuse
+        unpack(
+            lambda wc: {}
+            if int(wc.seed) == SWEEP_SEED or len(F5["lr_factors"]) == 1
+            else {"lr_from": f"results/F5/runs/{wc.rule}_L{wc.depth}_s{SWEEP_SEED}.json"}
+        ),
         code=script_src("train_sweep.py"),
     output:
         "results/F5/runs/{rule}_L{depth}_s{seed}.json",
@@ -22,7 +59,7 @@ rule f5_train:
         seed=r"\d+",
     params:
         run=lambda wc: train_config(wc.rule, depth=int(wc.depth), seed=int(wc.seed)),
-        lrs=lambda wc: f5_rates(wc.rule),
+        lrs=lambda wc: F5_RATES[wc.rule],
     log:
         "logs/F5/train_{rule}_L{depth}_s{seed}.log",
     resources:
@@ -32,7 +69,6 @@ rule f5_train:
         "../scripts/train_sweep.py"
 
 
-ABLATION = F5["ablation"]
 
 
 rule f5_ablation:
@@ -52,7 +88,7 @@ rule f5_ablation:
         run=lambda wc: train_config(
             "loco", depth=ABLATION["depth"], seed=int(wc.seed), rule=ABLATION["variants"][wc.variant]
         ),
-        lrs=f5_rates("loco"),
+        lrs=F5_RATES["loco"],
     log:
         "logs/F5/ablation_{variant}_s{seed}.log",
     resources:
@@ -98,7 +134,6 @@ rule f5_summary:
     conda:
         CONDA_ENV
     input:
-        STATS,
         SUMMARY_IO,
         runs=expand(
             "results/F5/runs/{rule}_L{depth}_s{seed}.json",

@@ -1,5 +1,6 @@
 # F6 convergence: NP and LOCO at every rate of F6.lr_grid; curves at each rule's best rate.
 F6 = config["F6"]
+trains("F6", [(r, train_config(r), "training.base") for r in F6["rules"]])
 F6_LRS = [f"{lr:g}" for lr in F6["lr_grid"]]
 
 
@@ -34,7 +35,6 @@ rule f6_summary:
     conda:
         CONDA_ENV
     input:
-        STATS,
         SUMMARY_IO,
         runs=expand(
             "results/F6/runs/{rule}_lr{lr}_s{seed}.json",

@@ -1,5 +1,11 @@
 # F7 continual learning: class-pair tasks in sequence; accuracy on every task after each task.
 F7 = config["F7"]
+trains(
+    "F7",
+    [(r, train_config(r, optimizer=F7["optimizer"].get(r, {})),
+      "F7.optimizer" if F7["optimizer"].get(r) else "training.base")
+     for r in F7["rules"]],
+)  # fmt: skip
 F7_TASKS = [[2 * t, 2 * t + 1] for t in range(F7["n_tasks"])]  # split_pairs
 
 
@@ -37,7 +43,6 @@ rule f7_summary:
     conda:
         CONDA_ENV
     input:
-        STATS,
         SUMMARY_IO,
         runs=expand("results/F7/runs/{rule}_s{seed}.json", rule=F7["rules"], seed=TRAINING["seeds"]),
         code=script_src("f7_summary.py"),

@@ -1,5 +1,6 @@
 # F8 update depth: critical path of the update phase (dependency graph) and its measured cost.
 F8 = config["F8"]
+trains("F8", [(r, train_config(r), "training.base") for r in F8["rules"]])
 
 
 rule f8_update_cost:
@@ -35,7 +36,6 @@ rule f8_summary:
     conda:
         CONDA_ENV
     input:
-        STATS,
         SUMMARY_IO,
         runs=expand("results/F8/runs/{rule}_L{depth}.json", rule=F8["rules"], depth=F8["depths"]),
         code=script_src("f8_summary.py"),

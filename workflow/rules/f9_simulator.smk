@@ -1,11 +1,13 @@
 # F9 simulator validation: our LIF/IF against Brian2 on several parameter sets, and speed.
 F9 = config["F9"]
 F9_SETS = sorted(F9["validation"]["parameter_sets"])
-if F9["validation"]["example"] not in F9_SETS:
-    raise WorkflowError(
-        f"config key F9.validation.example: {F9['validation']['example']!r} is not one of the "
-        f"parameter sets {F9_SETS}"
-    )
+
+
+settings_problem(
+    enabled("F9") and F9["validation"]["example"] not in F9_SETS,
+    f"F9.validation.example: {F9['validation']['example']!r} is not one of the parameter sets "
+    f"{F9_SETS}",
+)
 
 
 wildcard_constraints:

@@ -55,7 +55,7 @@ rule paper_figures_tex:
         "paper/generated/figures.tex",
     params:
         figures=sorted(config["figures"]),
-        names=FIGURE_NAMES,
+        names=FIGURES,
         profile=config["paper"]["profile"],
         archived={fig: list(v) for fig, v in ARCHIVED.items()},
     log:

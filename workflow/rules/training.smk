@@ -14,9 +14,13 @@ TRAINING = config["training"]
 
 
 def _deep_merge(default, given):
+    """``default`` with ``given`` merged in, section by section; a null in ``given`` removes
+    the key (the value falls back to sim.config's default)."""
     out = copy.deepcopy(default)
     for key, value in given.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = _deep_merge(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
@@ -43,95 +47,41 @@ def train_config(name, *, depth=None, lr=None, seed=0, **sections):
     return _deep_merge(cfg, sections)
 
 
+TRAINING_RUNS = {}  # enabled chain -> [(label, run config, config key it comes from)]
+
+
+def trains(fig, runs):
+    """Declare the runs chain ``fig`` trains: ``[(label, sim config, config key)]``. Every one
+    must build (``sim.config.resolve``, the rule's and optimiser's constructors, its data set)
+    before any job runs (``check_settings``); a problem is reported once per key and message."""
+    if enabled(fig):
+        TRAINING_RUNS[fig] = runs
+
+
 def _training_errors():
-    """Every problem of the training settings of the enabled chains, as 'config key' lines."""
-    base = "training.base"
-    uses = {  # figure -> [(rule, extra sections, config key they come from)]
-        "F1": [(r, {}, base) for r in config["F1"]["rules"]],
-        "F5": [(r, {}, base) for r in config["F5"]["rules"]]
-        + [("loco", {"rule": opts}, f"F5.ablation.variants.{name}")
-           for name, opts in config["F5"]["ablation"]["variants"].items()],
-        "F6": [(r, {}, base) for r in config["F6"]["rules"]],
-        "F7": [(r, {"optimizer": config["F7"]["optimizer"].get(r, {})},
-                "F7.optimizer" if config["F7"]["optimizer"].get(r) else base)
-               for r in config["F7"]["rules"]],
-        "F8": [(r, {}, base) for r in config["F8"]["rules"]],
-    }  # fmt: skip
-    errors = []
-    for fig, runs in uses.items():
-        if not enabled(fig):
-            continue
-        for rule, sections, key in runs:
+    """Every problem of the runs of the enabled chains, as 'config key' lines."""
+    errors = {}
+    for fig, runs in TRAINING_RUNS.items():
+        for label, run, key in runs:
             try:
-                build_learning(_resolve_training(train_config(rule, **sections)))
-            except ValueError as err:
-                errors.append(f"  config key {key} ({fig}, {rule} runs): {err}")
-    data = TRAINING_BASE["data"]
-    if data.get("name", "fashion_mnist") != "teacher":
-        try:
-            mnist_format_files(data.get("path"))
-        except FileNotFoundError as err:
-            errors.append(f"  config key training.base data: {err}")
-    if enabled("F1"):
-        need = config["F1"]["batches"] * TRAINING_BASE["training"]["batch_size"]
-        if need > TRAINING_BASE["data"]["n_train"]:
-            errors.append(f"  config key F1.batches: batches x batch_size = {need} exceeds "
-                          f"training.base data.n_train = {TRAINING_BASE['data']['n_train']}")  # fmt: skip
-    if enabled("F5"):
-        f5 = config["F5"]
-        if f5["ablation"]["variants"] and f5["ablation"]["depth"] not in f5["depths"]:
-            errors.append(f"  config key F5.ablation.depth: {f5['ablation']['depth']} is not one "
-                          f"of F5.depths {f5['depths']} (ablations reuse LOCO's rate there)")  # fmt: skip
-        if f5["ablation"]["variants"] and "loco" not in f5["rules"]:
-            errors.append("  config key F5.rules: must include loco when F5.ablation.variants "
-                          "is not empty")  # fmt: skip
-    if enabled("F5") and config["paper"]["build"]:
-        missing = sorted({3, 10} - set(config["F5"]["depths"]))
-        if missing:
-            errors.append(f"  config key F5.depths: must include 3 and 10 when the paper is "
-                          f"built (it quotes them); missing {missing}")  # fmt: skip
-        quoted = {"no_lowrank", "no_clusters", "k8", "k16", "k128"}
-        missing = sorted(quoted - set(config["F5"]["ablation"]["variants"]))
-        if missing:
-            errors.append(f"  config key F5.ablation.variants: must include {sorted(quoted)} "
-                          f"when the paper is built (it quotes them); missing {missing}")  # fmt: skip
-        missing = sorted({2, 10} - set(config["F5"]["layers"]["depths"]))
-        if missing:
-            errors.append(f"  config key F5.layers.depths: must include 2 and 10 when the "
-                          f"paper is built (it quotes them); missing {missing}")  # fmt: skip
-    return errors
+                resolved = _resolve_training(run)
+                build_learning(resolved)
+                if resolved["data"]["name"] != "teacher":
+                    mnist_format_files(resolved["data"]["path"])
+            except (ValueError, FileNotFoundError) as err:
+                where = f"{key} data" if isinstance(err, FileNotFoundError) else key
+                errors.setdefault((where, str(err)), f"({fig}, {label} runs)")
+    return [f"  config key {where} {runs}: {err}" for (where, err), runs in errors.items()]
 
 
-# F5: the first training seed sweeps the rates, the others reuse its choice.
-SWEEP_SEED = TRAINING["seeds"][0]  # its runs choose each rule's rate for the other seeds
-
-
-def f5_rate_source(rule, depth, seed):
-    """The run whose validation-chosen rate ``seed`` reuses ({} for the sweeping seed)."""
-    if int(seed) == SWEEP_SEED or len(config["F5"]["lr_factors"]) == 1:
-        return {}
-    return {"lr_from": f"results/F5/runs/{rule}_L{depth}_s{SWEEP_SEED}.json"}
-
-
-def f5_rates(rule):
-    return [f * TRAINING["lr"][rule] for f in config["F5"]["lr_factors"]]
-
-
-TRAINING_RESOLVED = None  # TRAINING_BASE with sim.config defaults, once it is checked
-STATS = "workflow/scripts/train_stats.py"  # helpers the summaries import (an input of theirs)
-if TRAINING_FIGURES := sorted({"F1", "F5", "F6", "F7", "F8"} & set(config["figures"])):
-    try:
-        # defaults filled in; `rule` keeps the options of every family (each run picks its
-        # own, and _training_errors checks them per run)
-        TRAINING_RESOLVED = {
-            **_resolve_training({**TRAINING_BASE, "rule": {"name": "bp"}}),
-            "rule": TRAINING_BASE["rule"],
-        }
-        _errors = _training_errors()
-    except ValueError as err:
-        _errors = [f"  config key training.base: {err}"]
-    if _errors:
-        raise WorkflowError(
-            "Invalid training configuration (see workflow/schemas/config.schema.yaml and "
-            "sim/config.py):\n" + "\n".join(_errors)
-        )
+SETTINGS_CHECKS.append(_training_errors)
+try:
+    # TRAINING_BASE with sim.config defaults; `rule` keeps the options of every family (each
+    # run picks its own, and _training_errors checks them per run)
+    TRAINING_RESOLVED = {
+        **_resolve_training({**TRAINING_BASE, "rule": {"name": "bp"}}),
+        "rule": TRAINING_BASE["rule"],
+    }
+    TRAINING_BASE_ERROR = None
+except ValueError as err:  # reported by check_settings if a chain trains
+    TRAINING_RESOLVED, TRAINING_BASE_ERROR = None, err

@@ -21,9 +21,9 @@ import json
 
 import numpy as np
 from summary_io import write_summary  # workflow/scripts/, on sys.path
-from train_stats import mean, run_name  # workflow/scripts/, on sys.path
 
 from analysis.lowrank import effective_rank, participation_ratio
+from analysis.runs import mean, run_name
 
 
 def numerical_rank(s: np.ndarray, shape: tuple[int, int]) -> int:

@@ -1,4 +1,4 @@
-"""F5 run: per-layer NP and LOCO estimator moments of one depth (`analysis.layer_estimates`).
+"""F5/F10 run: per-layer NP and projected-NP estimator moments (`analysis.layer_estimates`).
 
 The network is the F5 network at initialisation in rate mode, where the true gradient is exact;
 LOCO's projectors see ``params.warmup`` training batches first. Writes the measured second
@@ -15,9 +15,12 @@ from analysis.layer_estimates import layer_estimator_moments
 def main(sm) -> None:
     with open(sm.log[0], "w") as log:
         sys.stdout = sys.stderr = log
-        out = layer_estimator_moments(sm.params.run, draws=sm.params.draws, warmup=sm.params.warmup)
+        projected = tuple(sm.params.get("projected", ["loco"]))
+        out = layer_estimator_moments(
+            sm.params.run, draws=sm.params.draws, warmup=sm.params.warmup, projected=projected
+        )
         for l, layer in enumerate(out["layers"]):
-            print(l, {r: layer[r]["second_moment"]["z"] for r in ("np", "loco")})
+            print(l, {r: layer[r]["second_moment"]["z"] for r in ("np", *projected)})
         out["config"] = sm.params.run
         Path(sm.output[0]).write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")
 

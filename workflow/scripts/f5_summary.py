@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 from summary_io import write_summary  # workflow/scripts/, on sys.path
-from train_stats import chance, ci95, mean, mean_se, run_name  # workflow/scripts/, on sys.path
+
+from analysis.runs import chance, ci95, mean, mean_se, run_name
 
 
 def _best_accuracies(seeds: dict) -> dict:

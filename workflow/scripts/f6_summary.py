@@ -13,9 +13,8 @@ from pathlib import Path
 
 import numpy as np
 from summary_io import write_summary  # workflow/scripts/, on sys.path
-from train_stats import chance, mean_se, run_name  # workflow/scripts/, on sys.path
 
-from analysis.runs import largest_stable_lr
+from analysis.runs import chance, largest_stable_lr, mean_se, run_name
 
 
 def main(sm) -> None:

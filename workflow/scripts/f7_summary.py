@@ -12,9 +12,8 @@ from pathlib import Path
 
 import numpy as np
 from summary_io import write_summary  # workflow/scripts/, on sys.path
-from train_stats import mean_se, run_name  # workflow/scripts/, on sys.path
 
-from analysis.runs import continual_summary
+from analysis.runs import continual_summary, mean_se, run_name
 
 
 def main(sm) -> None:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 from summary_io import write_summary  # workflow/scripts/, on sys.path
-from train_stats import run_name  # workflow/scripts/, on sys.path
+
+from analysis.runs import run_name
 
 
 def main(sm) -> None:

@@ -11,7 +11,10 @@ archive's profile and its PDF (``\FigFileFFive``, relative to ``paper/``).
 
 from pathlib import Path
 
-WORDS = "Zero One Two Three Four Five Six Seven Eight Nine".split()
+WORDS = (
+    "Zero One Two Three Four Five Six Seven Eight Nine Ten Eleven Twelve Thirteen Fourteen "
+    "Fifteen Sixteen Seventeen Eighteen Nineteen"
+).split()  # TeX names take letters only: F10 gives \ifFTen
 
 
 def render(

@@ -1,11 +1,11 @@
-"""F5/F6 run: train one config at each learning rate of ``params.lrs`` (`sim.experiments.lr_sweep`).
+"""F5/F6/F10 run: train one config at each rate of ``params.lrs`` (`sim.experiments.lr_sweep`).
 
 With an input named ``lr_from`` (another run's output, e.g. the learning-rate sweep of the
 first seed) only that run's best rate is trained; when every rate of that run diverged, all of
-``params.lrs`` are. Writes ``{"config", "lrs", "lr_from", "runs", "best"}``: per rate its
-per-epoch history (train loss and accuracy, validation and test accuracy, update norms) or the
-divergence message; ``best`` is the rate with the highest final validation accuracy (None when
-every rate diverged).
+``params.lrs`` are. Rates in ``params.fixed`` (optional) are trained in every case. Writes
+``{"config", "lrs", "lr_from", "runs", "best"}``: per rate its per-epoch history (train loss
+and accuracy, validation and test accuracy, update norms) or the divergence message; ``best``
+is the rate with the highest final validation accuracy (None when every rate diverged).
 """
 
 import json
@@ -24,6 +24,7 @@ def main(sm) -> None:
             chosen = json.loads(Path(lr_from).read_text())["best"]
             lrs = lrs if chosen is None else [chosen["lr"]]
             print(f"learning rate from {lr_from}: {lrs}")
+        lrs += [lr for lr in sm.params.get("fixed", []) if lr not in lrs]
         sweep = lr_sweep(run, lrs)
         for r in sweep["runs"]:
             last = r["history"][-1] if r["history"] else {}
