@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["MonteCarloMoments", "mc_moments", "ratio_with_se", "z_score"]
+__all__ = ["MonteCarloMoments", "mc_moments", "np_sampler", "ratio_with_se", "z_score"]
 
 Sampler = Callable[[np.random.Generator, int], ArrayLike]
 
@@ -234,6 +234,39 @@ def mc_moments(
             out["mean_cosine"] = float("nan")
             out["mean_cosine_se"] = float("nan")
     return MonteCarloMoments(**out)
+
+
+def np_sampler(
+    g: NDArray[np.float64],
+    x: NDArray[np.float64],
+    sigma: float,
+    *,
+    quadratic: bool = False,
+    units: int | None = None,
+) -> Sampler:
+    """Sampler of the node-perturbation estimate for `mc_moments`.
+
+    With per-unit gradient ``g`` (all perturbed units) and layer input ``x``, each sample draws
+    ``xi ~ N(0, sigma^2 I)`` over all units and returns ``(g.xi + q) / sigma^2 xi_1 x^T``, where
+    ``xi_1`` are the first ``units`` entries (default all: one layer; fewer: the first layer of
+    a network whose units share one loss difference, T2) and ``q = |xi|^2 / 2`` for the exact
+    quadratic loss (``quadratic``), 0 for the linearised estimator. An input-side projector
+    ``P`` is applied by passing ``P x`` (T4).
+
+    Examples
+    --------
+    >>> s = np_sampler(np.array([1.0, 0.0]), np.array([2.0]), 0.1)
+    >>> s(np.random.default_rng(0), 3).shape
+    (3, 2, 1)
+    """
+    n = g.size if units is None else units
+
+    def sampler(rng: np.random.Generator, m: int) -> NDArray[np.float64]:
+        xi = sigma * rng.standard_normal((m, g.size))
+        coef = xi @ g + (0.5 * np.sum(xi**2, axis=1) if quadratic else 0.0)
+        return (coef / sigma**2)[:, None, None] * xi[:, :n, None] * x[None, None, :]
+
+    return sampler
 
 
 def z_score(

@@ -29,6 +29,8 @@ is ``eta* = T / K`` with ``a* = 1 - T^2 / K``; ``eta > 2 T / K`` diverges.
 The table is :func:`_k_and_floor`; :mod:`analysis.anchors.werfel` and
 :mod:`analysis.anchors.zuege` build their predictions on it, and :func:`simulate_linear_student`
 (vectorised over replicates) checks them. The validators here are shared by all anchors.
+:func:`simulate_covariance_student` runs one step per sample with inputs of any covariance
+``C`` and an input-side projector (T5, F3).
 """
 
 from __future__ import annotations
@@ -40,9 +42,17 @@ from numpy.typing import NDArray
 
 from analysis._checks import nonneg, positive
 
-__all__ = ["RULES", "StudentRun", "simulate_linear_student"]
+__all__ = [
+    "COVARIANCE_RULES",
+    "RULES",
+    "StudentRun",
+    "loss_curve_stats",
+    "simulate_covariance_student",
+    "simulate_linear_student",
+]
 
 RULES = ("gd", "np", "wp", "np_sequential")
+COVARIANCE_RULES = {"gd": "gd", "np": "np", "wp": "wp", "np_loco": "np"}  # variant -> estimator
 
 
 # --------------------------------------------------------------------------- validation
@@ -270,3 +280,109 @@ def simulate_linear_student(
             g[:, unit, :] = (coef * zeta)[:, None] * x[:, :, 0]
         err[alive] -= eta * g[alive]
     return StudentRun(rec_t.astype(np.float64), loss, null, e_opt, ~alive)
+
+
+def simulate_covariance_student(
+    variant: str,
+    C: NDArray[np.float64],
+    Q: NDArray[np.float64] | None,
+    E0: NDArray[np.float64],
+    eta: float,
+    steps: int,
+    sigma: float,
+    replicates: int,
+    rng: np.random.Generator,
+) -> NDArray[np.float64]:
+    """Online learning with inputs of covariance ``C`` and an input-side projector ``Q`` (T5).
+
+    The learning curves T5 predicts exactly (F3). Only the error ``E = W - W*`` matters;
+    every replicate starts at ``E0``. Each step draws ``x ~ N(0, C)``; with the output error
+    ``e = E x`` and the per-sample loss ``|e|^2 / 2``:
+
+    * gd: ``G = e x^T``;
+    * np, np_loco: ``xi ~ N(0, sigma^2 I_N)``, ``dL = e.xi + |xi|^2/2``,
+      ``G = dL / sigma^2 xi x^T`` (``sigma = 0``: the linearised limit ``G = (e.z) z x^T``,
+      ``z ~ N(0, I)``);
+    * wp: ``Psi ~ N(0, sigma^2)`` (N x d), ``dL = e.(Psi x) + |Psi x|^2/2``,
+      ``G = dL / sigma^2 Psi``;
+
+    then ``E <- E - eta G Q`` (``Q`` None: identity; F3 gives ``np_loco`` its projector). A
+    replicate whose loss exceeds 1e8 times its initial value is frozen and counted as diverged
+    (inf afterwards). `simulate_linear_student` is the white-input, trial-based sibling of the
+    anchors (T6).
+
+    Returns
+    -------
+    ndarray, shape (replicates, steps + 1)
+        The expected loss given the weights, ``tr(E C E^T) / 2``, at steps 0..steps.
+
+    Examples
+    --------
+    >>> loss = simulate_covariance_student("gd", np.eye(3), None, np.ones((2, 3)), 0.1, 20,
+    ...                                    0.0, 4, np.random.default_rng(0))
+    >>> loss.shape, bool(loss[:, -1].max() < loss[:, 0].min())
+    ((4, 21), True)
+    """
+    if variant not in COVARIANCE_RULES:
+        raise ValueError(f"variant must be one of {sorted(COVARIANCE_RULES)}, got {variant!r}")
+    rule = COVARIANCE_RULES[variant]
+    n, d = E0.shape
+    w, V = np.linalg.eigh(C)
+    root = V * np.sqrt(np.clip(w, 0, None))  # x = root @ z has covariance C
+    E = np.broadcast_to(E0, (replicates, n, d)).copy()
+    loss = np.full((replicates, steps + 1), np.inf)
+    alive = np.ones(replicates, dtype=bool)
+
+    def expected_loss(E):  # tr(E C E^T) / 2 = |E root|^2 / 2
+        return 0.5 * np.sum((E.reshape(-1, d) @ root) ** 2, axis=1).reshape(-1, n).sum(axis=1)
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        loss0 = expected_loss(E)
+        for t in range(steps + 1):
+            cur = expected_loss(E)
+            alive &= np.isfinite(cur) & (cur <= 1e8 * loss0)
+            loss[alive, t] = cur[alive]
+            if t == steps or not alive.any():
+                break
+            x = rng.standard_normal((replicates, d)) @ root.T
+            e = np.einsum("rnd,rd->rn", E, x)
+            xq = x if Q is None else x @ Q  # G Q = (...) (Q x)^T for gd and np
+            if rule == "gd":
+                G = e[:, :, None] * xq[:, None, :]
+            elif rule == "np":
+                z = rng.standard_normal((replicates, n))
+                if sigma == 0:
+                    coef = np.sum(e * z, axis=1)
+                else:
+                    coef = sigma * np.sum(e * z, axis=1) + 0.5 * sigma**2 * np.sum(z**2, axis=1)
+                    coef /= sigma
+                G = coef[:, None, None] * z[:, :, None] * xq[:, None, :]
+            else:  # wp
+                psi = rng.standard_normal((replicates, n, d))
+                px = np.einsum("rnd,rd->rn", psi, x)
+                if sigma == 0:
+                    coef = np.sum(e * px, axis=1)
+                else:
+                    coef = sigma * np.sum(e * px, axis=1) + 0.5 * sigma**2 * np.sum(px**2, axis=1)
+                    coef /= sigma
+                G = coef[:, None, None] * psi
+                if Q is not None:
+                    G = (G.reshape(-1, d) @ Q).reshape(G.shape)
+            E -= np.where(alive, eta, 0.0)[:, None, None] * G
+    return loss
+
+
+def loss_curve_stats(loss: NDArray[np.float64]) -> dict:
+    """Per step over replicates: ``mean`` and ``se`` of the finite runs (inf / nan when fewer
+    than one / two), ``median`` of all, ``diverged`` fraction and ``replicates``."""
+    diverged = ~np.isfinite(loss[:, -1])
+    finite = loss[~diverged]
+    return {
+        "mean": finite.mean(axis=0) if finite.size else np.full(loss.shape[1], np.inf),
+        "se": finite.std(axis=0, ddof=1) / np.sqrt(max(len(finite), 1))
+        if len(finite) > 1
+        else np.full(loss.shape[1], np.nan),
+        "median": np.median(loss, axis=0),
+        "diverged": diverged.mean(),
+        "replicates": loss.shape[0],
+    }

@@ -224,3 +224,29 @@ def test_loco_planning_setup_by_simulation():
             "np", C, 10, eta, 600, (100, 300, 600), proj=proj, E0=E0, reps=3000, seed=14
         )
         assert np.abs(z).max() < Z_TOL
+
+
+@pytest.mark.parametrize("variant", ["gd", "np", "wp", "np_loco"])
+def test_covariance_student_simulation_follows_the_exact_curve(variant):
+    """`simulate_covariance_student` (F3's simulator) against T5's exact expected loss, at a
+    third of the optimal rate (near the optimum a few replicates dominate the mean of gd's
+    heavy-tailed losses and the SE understates the error)."""
+    from analysis.anchors.linear_student import (
+        COVARIANCE_RULES,
+        loss_curve_stats,
+        simulate_covariance_student,
+    )
+    from analysis.theory import learning_curve, lowrank_plus_noise_cov, optimal_lr
+
+    rng = np.random.default_rng(11)
+    n, d, steps = 2, 6, 15
+    C, P = lowrank_plus_noise_cov(d, 2, 0.05, rng)
+    E0 = rng.standard_normal((n, d)) / np.sqrt(d) @ P
+    rule, Q = COVARIANCE_RULES[variant], (P if variant == "np_loco" else None)
+    eta = 0.3 * optimal_lr(rule, C, n, Q)
+    theory = learning_curve(rule, C, n, eta, steps, 0.0, Q, E0)
+    loss = simulate_covariance_student(variant, C, Q, E0, eta, steps, 0.0, 4000, rng)
+    stats = loss_curve_stats(loss)
+    assert stats["diverged"] == 0
+    z = (stats["mean"][1:] - theory[1:]) / stats["se"][1:]
+    assert np.max(np.abs(z)) < 5, z

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from analysis.anchors.linear_student import COVARIANCE_RULES as RULE
 from analysis.theory import learning_curve, lowrank_plus_noise_cov, max_stable_lr, optimal_lr
-
-RULE = {"gd": "gd", "np": "np", "wp": "wp", "np_loco": "np"}
 
 
 def main(sm) -> None:
