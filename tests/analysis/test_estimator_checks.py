@@ -18,17 +18,14 @@ SETTINGS = {
 def test_every_panel_agrees_with_the_theory(panel):
     out = PANELS[panel](SETTINGS[panel], np.random.default_rng(7), 40_000, 20)
     zs = [
-        abs(v["z"])
-        for row in out["rows"]
-        for v in row.values()
-        if isinstance(v, dict) and "z" in v
+        abs(v["z"]) for row in out["rows"] for v in row.values() if isinstance(v, dict) and "z" in v
     ]
     assert zs and max(zs) < Z_TOL, out["rows"]
 
 
 def test_projection_keeps_the_mean_inside_the_projected_directions():
     out = PANELS["projection"](SETTINGS["projection"], np.random.default_rng(1), 2_000, 10)
-    full = [row for row in out["rows"] if row["rank"] == 12][0]
+    full = next(row for row in out["rows"] if row["rank"] == 12)
     assert full["px2"] == pytest.approx(1.0) and full["mean_cosine"]["theory"] == pytest.approx(1.0)
 
 

@@ -27,13 +27,14 @@ VERDICTS = ("confirmed", "qualified", "theory only", "not reproduced")
 def scripts():
     sys.path.insert(0, str(SCRIPTS))
     try:
+        import archive_full
         import claims_tex
         import numbers_tex
         import paper_figures_tex
         import paper_numbers
 
         yield {"claims": claims_tex, "numbers": numbers_tex, "figures": paper_figures_tex,
-               "merge": paper_numbers}  # fmt: skip
+               "merge": paper_numbers, "archive": archive_full}  # fmt: skip
     finally:
         sys.path.remove(str(SCRIPTS))
 
@@ -104,3 +105,25 @@ def test_paper_takes_archived_figures_and_numbers_and_says_so(scripts):
 def test_claims_need_their_figures(scripts):
     table = scripts["claims"].render({}, [])
     assert table.count("open") == len(scripts["claims"].CLAIMS)
+
+
+def test_an_archive_update_replaces_its_figures_and_keeps_the_others(scripts):
+    old = {
+        "numbers": {"F1.a": 1, "F5.b": 2, "F5.c": 3},
+        "config": {"figures": ["F1", "F5"], "F1": {"x": 1}, "F5": {"y": 1}, "seed": 0},
+    }
+    new = {
+        "numbers": {"F5.b": 20, "F10.d": 4},
+        "config": {"figures": ["F5", "F10"], "F1": {"x": 9}, "F5": {"y": 2}, "F10": {}, "seed": 0},
+    }
+    numbers, config = scripts["archive"].merge(old, new, ["F5", "F10"])
+    assert numbers == {"F1.a": 1, "F10.d": 4, "F5.b": 20}  # F5.c was not rebuilt: gone
+    assert config["figures"] == ["F1", "F5", "F10"]
+    assert config["F1"] == {"x": 1} and config["F5"] == {"y": 2}
+    assert scripts["archive"].merge(None, new, ["F5", "F10"]) == (new["numbers"], new["config"])
+
+
+def test_every_archived_figure_names_the_commit_that_built_it(manifest):
+    commits = manifest.get("commits", dict.fromkeys(manifest["figures"], manifest["commit"]))
+    assert sorted(commits) == sorted(manifest["figures"])
+    assert all(re.fullmatch(r"[0-9a-f]{40}", c) for c in commits.values())

@@ -112,7 +112,8 @@ if config["paper"]["profile"] == "full" and ARCHIVE_DIR:
 
     rule archive:
         """Archive this full-profile build for readers: numbers, figure PDFs, paper, config,
-        code commit (paper/full/; see paper/full/README.md)."""
+        code commit (paper/full/; see paper/full/README.md). A build of some figures updates
+        the committed archive (archive_full.py)."""
         conda:
             CONDA_ENV
         input:
@@ -130,6 +131,12 @@ if config["paper"]["profile"] == "full" and ARCHIVE_DIR:
             config=config,
             figures=sorted(config["figures"]),
             profile=config["paper"]["profile"],
+            # chains whose runs come from training.base (an archive update checks it)
+            training_figures=sorted(
+                fig
+                for fig, runs in TRAINING_RUNS.items()
+                if any(key.startswith("training") for *_, key in runs)
+            ),
         log:
             "logs/archive.log",
         localrule: True
