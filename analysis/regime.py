@@ -28,6 +28,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from sim.config import resolve
+
 from .runs import ci95, mean
 
 __all__ = ["curve", "regime_summary", "run_at"]
@@ -74,7 +76,6 @@ def regime_summary(
     layers: dict,
     *,
     authors_lr: float,
-    updates_per_epoch: int,
 ) -> tuple[dict, dict]:
     """Summary (curves per cell and seed, for the figure) and numbers of F10.
 
@@ -89,12 +90,20 @@ def regime_summary(
         `layer_estimator_moments` output with projected rules ``loco`` and ``loco_port``.
     authors_lr : float
         The authors' fixed rate (authors' scaling), trained in every seed.
-    updates_per_epoch : int
-        Updates per epoch, for the curves' x axis.
     """
     cells = sorted({k[:3] for k in runs})
     seeds = sorted({k[3] for k in runs})
-    numbers: dict = {"F10.seeds": len(seeds), "F10.updates_per_epoch": updates_per_epoch}
+    sizes = resolve(runs[min(runs)]["config"])
+    batch_size = sizes["training"]["batch_size"]
+    updates_per_epoch = -(-sizes["data"]["n_train"] // batch_size)
+    numbers: dict = {
+        "F10.seeds": len(seeds),
+        "F10.updates_per_epoch": updates_per_epoch,
+        "F10.epochs": sizes["training"]["epochs"],
+        "F10.batch_size": batch_size,
+        "F10.hidden": sizes["network"]["hidden"],
+        "F10.authors_lr": authors_lr,
+    }
     summary: dict = {"cells": {}, "ablation": {}, "layers": layers}
     chosen: dict = {}
     for stream, scaling, rule in cells:

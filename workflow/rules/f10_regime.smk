@@ -149,7 +149,6 @@ rule f10_summary:
         runs=list(product(F10["streams"], F10_SCALINGS, F10["rules"], F10["seeds"])),
         ablation=list(product(F10["streams"], F10["ablation"], F10["seeds"])),
         authors_lr=F10["authors_lr"],
-        updates_per_epoch=-(-F10_BASE["data"]["n_train"] // F10_BASE["training"]["batch_size"]),
     log:
         "logs/F10/summary.log",
     localrule: True

@@ -17,7 +17,6 @@ def main(sm) -> None:
         load(sm.input.ablation, sm.params.ablation),
         json.loads(Path(sm.input.layers).read_text()),
         authors_lr=sm.params.authors_lr,
-        updates_per_epoch=sm.params.updates_per_epoch,
     )
     write_summary(
         sm,
