@@ -37,6 +37,7 @@ __all__ = [
     "orthonormal_basis",
     "participation_ratio",
     "principal_angles",
+    "rank_of_spectrum",
     "row_space_fraction",
     "singular_values",
 ]
@@ -226,8 +227,19 @@ def numerical_rank(
     >>> numerical_rank(np.diag([1.0, 1e-3]), rtol=1e-2)
     1
     """
-    s = singular_values(matrix)
-    m = np.asarray(matrix).shape
+    return rank_of_spectrum(singular_values(matrix), np.asarray(matrix).shape, tol=tol, rtol=rtol)
+
+
+def rank_of_spectrum(
+    s: ArrayLike, shape: tuple[int, ...], *, tol: float | None = None, rtol: float | None = None
+) -> int:
+    """`numerical_rank` of a matrix of ``shape`` from its descending singular values ``s``.
+
+    >>> rank_of_spectrum(np.array([2.0, 1e-20]), (3, 2))
+    1
+    """
+    s = np.asarray(s, dtype=np.float64)
+    m = shape
     if tol is not None:
         if not np.isfinite(tol) or tol < 0:
             raise ValueError(f"tol must be a non-negative finite number, got {tol}")

@@ -4,7 +4,7 @@
   (and, optionally, learned); the prediction of linear theory is `analysis.theory.max_stable_lr`.
 * `continual_summary`: accuracy matrix, final accuracy and forgetting of a continual run (F7).
 * `mean`, `mean_se`, `ci95`: statistics over seeds that skip missing (None) values; `chance`
-  of a data set; `run_name`, the fields of a run file's name.
+  of a data set.
 
 They read the plain records that `sim.train.train` and `sim.experiments.lr_sweep` return, so
 editing them reruns only the summaries that use them, never a training job.
@@ -25,7 +25,6 @@ __all__ = [
     "largest_stable_lr",
     "mean",
     "mean_se",
-    "run_name",
 ]
 
 
@@ -120,8 +119,3 @@ def ci95(values) -> float | None:
         return None
     se = np.std(vals, ddof=1) / math.sqrt(len(vals))
     return float(stats.t.ppf(0.975, len(vals) - 1) * se)
-
-
-def run_name(path: str) -> list[str]:
-    """'results/F5/runs/bp_L3_s0.json' -> ['bp', 'L3', 's0']."""
-    return path.rsplit("/", 1)[-1].rsplit(".", 1)[0].split("_")

@@ -41,7 +41,6 @@ rule f1_summary:
         CONDA_ENV
     input:
         SUMMARY_IO,
-        src("analysis.lowrank"),
         runs=expand("results/F1/runs/{rule}_s{seed}.npz", rule=F1["rules"], seed=TRAINING["seeds"]),
         code=script_src("f1_summary.py"),
     output:
@@ -49,6 +48,7 @@ rule f1_summary:
         numbers="results/F1/numbers.json",
     params:
         cfg=F1,
+        runs=[[r, s] for r in F1["rules"] for s in TRAINING["seeds"]],  # the keys of runs
     log:
         "logs/F1/summary.log",
     localrule: True

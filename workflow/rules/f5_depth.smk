@@ -1,5 +1,7 @@
 # F5 depth: test accuracy vs depth of spiking networks trained by each rule on Fashion-MNIST,
 # LOCO ablations at one depth, and per-layer estimator moments against T2/T4.
+from itertools import product
+
 F5 = config["F5"]
 ABLATION = F5["ablation"]
 trains(
@@ -157,6 +159,9 @@ rule f5_summary:
         margin=TRAINING["chance_margin"],
         lr=TRAINING["lr"],
         seeds=TRAINING["seeds"],
+        # the keys of runs and ablation, in the order expand() lists them
+        runs=list(product(F5["rules"], F5["depths"], TRAINING["seeds"])),
+        ablation=list(product(ABLATION["variants"], TRAINING["seeds"])),
     log:
         "logs/F5/summary.log",
     localrule: True

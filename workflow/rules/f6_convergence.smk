@@ -1,4 +1,6 @@
 # F6 convergence: NP and LOCO at every rate of F6.lr_grid; curves at each rule's best rate.
+from itertools import product
+
 F6 = config["F6"]
 trains("F6", [(r, train_config(r), "training.base") for r in F6["rules"]])
 F6_LRS = [f"{lr:g}" for lr in F6["lr_grid"]]
@@ -51,6 +53,8 @@ rule f6_summary:
         base=TRAINING_RESOLVED,
         margin=TRAINING["chance_margin"],
         seeds=TRAINING["seeds"],
+        # (rule, seed) of each run, in the order expand() lists them (rule, lr, seed)
+        runs=[(r, s) for r, _, s in product(F6["rules"], F6_LRS, TRAINING["seeds"])],
     log:
         "logs/F6/summary.log",
     localrule: True

@@ -52,6 +52,7 @@ rule f7_summary:
     params:
         cfg=F7,
         tasks=F7_TASKS,
+        runs=[[r, s] for r in F7["rules"] for s in TRAINING["seeds"]],  # the keys of runs
     log:
         "logs/F7/summary.log",
     localrule: True

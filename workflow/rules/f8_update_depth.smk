@@ -45,6 +45,7 @@ rule f8_summary:
     params:
         cfg=F8,
         base=TRAINING_RESOLVED,
+        runs=[[r, d] for r in F8["rules"] for d in F8["depths"]],  # the keys of runs
     log:
         "logs/F8/summary.log",
     localrule: True

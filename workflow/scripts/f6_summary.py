@@ -1,116 +1,21 @@
-"""F6 summary: NP and LOCO over the learning-rate grid; curves at each rule's best rate.
-
-Per rule and rate, the final validation and test accuracies are averaged over seeds; a rate at
-which any seed diverged counts as diverged. The best rate has the highest mean final validation
-accuracy among the non-diverged rates; its mean test accuracy is the reported final accuracy.
-The largest stable rate (`analysis.runs.largest_stable_lr`) is the largest rate that neither
-diverged nor ended at or below chance + training.chance_margin validation accuracy.
-"""
+"""F6 summary: `analysis.convergence.rate_grid_summary` of the runs over the rate grid."""
 
 import json
-import math
 from pathlib import Path
 
-import numpy as np
 from summary_io import write_summary  # workflow/scripts/, on sys.path
 
-from analysis.runs import chance, largest_stable_lr, mean_se, run_name
+from analysis.convergence import rate_grid_summary
 
 
 def main(sm) -> None:
-    cfg, base = sm.params.cfg, sm.params.base
-    threshold = chance(base) + sm.params.margin
     runs: dict = {}
-    for path in sm.input.runs:
-        rule, lr, _seed = run_name(path)
-        (run,) = json.loads(Path(path).read_text())["runs"]
-        runs.setdefault(rule, {}).setdefault(float(lr[2:]), []).append(run)
-    n_train, batch = base["data"]["n_train"], base["training"]["batch_size"]
-    summary = {
-        "threshold": threshold,
-        "chance": chance(base),
-        "config": dict(cfg),
-        "updates_per_epoch": math.ceil(n_train / batch),
-        "rules": {},
-    }
-    numbers = {
-        "F6.learning_threshold": threshold,
-        "F6.epochs": cfg["epochs"],
-        "F6.depth": cfg["depth"],
-        "F6.updates_per_epoch": summary["updates_per_epoch"],
-        "F6.min_lr": min(cfg["lr_grid"]),
-        "F6.max_lr": max(cfg["lr_grid"]),
-        "F6.n_lrs": len(cfg["lr_grid"]),
-        "F6.n_seeds": len(sm.params.seeds),
-    }
-    for rule in cfg["rules"]:
-        grid = []
-        for lr in sorted(runs[rule]):
-            seeds = runs[rule][lr]
-            diverged = any(r["diverged"] for r in seeds)
-            entry = {
-                "lr": lr,
-                "diverged": diverged,
-                "n_diverged": sum(r["diverged"] for r in seeds),
-                "messages": [r["message"] for r in seeds if r["diverged"]],
-            }
-            if not diverged:
-                for key in ("val_acc", "test_acc", "train_loss"):
-                    entry[key] = np.mean([[h[key] for h in r["history"]] for r in seeds], axis=0)
-                    entry[key] = entry[key].tolist()
-                entry["final_val"], _ = mean_se(r["history"][-1]["val_acc"] for r in seeds)
-                entry["final_test"], entry["final_test_se"] = mean_se(
-                    r["history"][-1]["test_acc"] for r in seeds
-                )
-            grid.append(entry)
-        ok = [e for e in grid if not e["diverged"]]
-        best = max(ok, key=lambda e: e["final_val"], default=None)
-        sweep = {
-            "runs": [
-                {
-                    "lr": e["lr"],
-                    "diverged": e["diverged"],
-                    "history": [{"val_acc": e.get("final_val")}],
-                }
-                for e in grid
-            ]
-        }
-        stable = largest_stable_lr(sweep, min_val_acc=threshold)
-        summary["rules"][rule] = {
-            "grid": grid,
-            "best_lr": best and best["lr"],
-            "max_stable_lr": stable,
-        }
-        numbers[f"F6.best_lr.{rule}"] = best and best["lr"]
-        numbers[f"F6.max_stable_lr.{rule}"] = stable
-        numbers[f"F6.final_acc.{rule}"] = best and best["final_test"]
-        numbers[f"F6.best_val_acc.{rule}"] = best and best["final_val"]
-        numbers[f"F6.first_epoch_acc.{rule}"] = best and best["test_acc"][0]
-        top = grid[-1]  # the largest rate of the grid: how each rule fares far above its best
-        numbers[f"F6.val_acc_at_max_lr.{rule}"] = None if top["diverged"] else top["final_val"]
-        numbers[f"F6.n_diverged_lrs.{rule}"] = len(grid) - len(ok)
-        # True: even the largest rate tried was stable, so the edge lies above the grid
-        numbers[f"F6.stable_at_grid_max.{rule}"] = stable == max(cfg["lr_grid"])
-        if len(sm.params.seeds) > 1:
-            numbers[f"F6.final_acc_se.{rule}"] = best and best["final_test_se"]
-    if {"np", "loco"} <= set(cfg["rules"]):
-        ratio = lambda a, b: a / b if a and b else None  # noqa: E731
-        numbers["F6.best_lr_ratio"] = ratio(numbers["F6.best_lr.loco"], numbers["F6.best_lr.np"])
-        numbers["F6.max_stable_lr_ratio"] = ratio(
-            numbers["F6.max_stable_lr.loco"], numbers["F6.max_stable_lr.np"]
-        )
-    every_rate = "every rate of the grid diverged for this rule"
-    absent = {
-        "F6.val_acc_at_max_lr": "the largest rate of the grid diverged",
-        "F6.max_stable_lr": "no rate ended above the learning threshold without diverging",
-        "F6.best_lr": every_rate,
-        "F6.final_acc": every_rate,
-        "F6.best_val_acc": every_rate,
-        "F6.first_epoch_acc": every_rate,
-        "F6.final_acc_se": every_rate,
-        "F6.best_lr_ratio": "a rule's best rate is absent",
-        "F6.max_stable_lr_ratio": "a rule's largest stable rate is absent",
-    }
+    for path, key in zip(sm.input.runs, sm.params.runs, strict=True):
+        runs.setdefault(tuple(key), []).append(json.loads(Path(path).read_text()))
+    summary, numbers, absent = rate_grid_summary(
+        runs, cfg=sm.params.cfg, base=sm.params.base, margin=sm.params.margin,
+        seeds=sm.params.seeds,
+    )  # fmt: skip
     write_summary(sm, summary, numbers, absent=absent)
 
 
