@@ -94,6 +94,8 @@ rule f3_summary:
         numbers="results/F3/numbers.json",
     params:
         cfg=F3,
+        curves=F3["variants"],  # the variant of each curve and sweep point, in input order
+        sweeps=[v for v in F3["sweep_variants"] for _ in F3_RATIOS],
     log:
         "logs/F3/summary.log",
     localrule: True

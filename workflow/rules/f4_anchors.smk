@@ -6,6 +6,12 @@ F4_TARGETS = (
     + ["results/F4/zuege/floor.json"]
     + expand("results/F4/hiratani/Lh{h}.json", h=F4["hiratani"]["hidden"])
 )
+F4_CHECKS = (  # (anchor, arg) of each of F4_TARGETS
+    [("werfel", r) for r in F4["werfel"]["rules"]]
+    + [("zuege", str(k)) for k in F4["zuege"]["ranks"]]
+    + [("zuege", "floor")]
+    + [("hiratani", str(h)) for h in F4["hiratani"]["hidden"]]
+)
 F4_SOURCES = src("analysis.anchors", "analysis.rates", "analysis.lowrank")
 
 
@@ -94,6 +100,8 @@ rule f4_summary:
     output:
         summary="results/F4/summary.json",
         numbers="results/F4/numbers.json",
+    params:
+        checks=F4_CHECKS,
     log:
         "logs/F4/summary.log",
     localrule: True
