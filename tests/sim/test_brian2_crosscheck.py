@@ -48,3 +48,15 @@ def test_if_matches_brian2(method, reset):
     assert ref_s.sum() > 20
     np.testing.assert_array_equal(ours_s, ref_s)
     np.testing.assert_allclose(ours_v, ref_v, rtol=0, atol=1e-12)
+
+
+def test_compare_with_brian2_reports_identical_spike_trains():
+    """F9's comparison on a small LIF set: identical spikes, potentials within 1e-9."""
+    from sim.brian2_reference import compare_with_brian2
+
+    stats, traces = compare_with_brian2(
+        {"tau": 10.0, "dt": 1.0, "refractory": 2.0}, 200, 20, np.random.default_rng(2)
+    )
+    assert stats["spike_trains_identical"] and stats["spikes_ours"] > 0
+    assert stats["max_abs_dv"] < 1e-9
+    assert traces["ours_spikes"].shape == (200, 20)
