@@ -1,7 +1,7 @@
 """Symbolic derivations of the LOCO theory (T1, T2, T4, T5) from Gaussian moment identities.
 
-Nothing here is a typed-in final formula.  Every result is computed by a small symbolic
-*Isserlis engine*:
+Nothing here is a typed-in final formula.  Every result is computed by the symbolic
+*Isserlis engine* of :mod:`analysis.isserlis`:
 
 1. an expression is written in index notation as a polynomial in index-labelled factors
    (constant vectors/matrices such as ``g``, ``x``, ``E``, ``Q`` and Gaussian factors such as
@@ -33,12 +33,24 @@ Examples
 from __future__ import annotations
 
 import functools
-import itertools
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 
 import sympy as sp
+
+from .isserlis import (
+    LATEX_NAMES,
+    Context,
+    Derived,
+    Elem,
+    Key,
+    Poly,
+    canon,
+    elems_text,
+    expect,
+    invariant,
+    to_poly,
+)
 
 __all__ = [
     "COS",
@@ -79,382 +91,6 @@ L0 = sp.Symbol("L_0", real=True)
 RULES = ("gd", "np", "wp")
 
 # --------------------------------------------------------------------------------------------
-# The Isserlis engine
-# --------------------------------------------------------------------------------------------
-
-Factor = tuple[str, tuple[str, ...]]  # (tensor name, indices)
-Elem = tuple[str, bool]  # (matrix name, transposed) inside a chain
-Key = tuple[tuple, tuple]  # (sorted closed items, open items)
-
-
-@dataclass(frozen=True)
-class _Tensor:
-    spaces: tuple[str, ...]
-    symmetric: bool = False
-    idempotent: bool = False
-
-
-class Poly:
-    """A sum of ``coefficient * product of index-labelled factors`` (repeated indices summed)."""
-
-    __slots__ = ("terms",)
-
-    def __init__(self, terms: Sequence[tuple[sp.Expr, tuple[Factor, ...]]] = ()) -> None:
-        self.terms = list(terms)
-
-    def __add__(self, other: Poly) -> Poly:
-        return Poly(self.terms + other.terms)
-
-    def __sub__(self, other: Poly) -> Poly:
-        return self + (-1) * other
-
-    def __mul__(self, other: Poly | sp.Expr | int) -> Poly:
-        if isinstance(other, Poly):
-            return Poly([(a * b, f + h) for a, f in self.terms for b, h in other.terms])
-        return Poly([(c * other, f) for c, f in self.terms])
-
-    __rmul__ = __mul__
-
-
-class _Ctx:
-    """Index spaces, tensor metadata, Gaussian covariances and rewrite rules of one derivation."""
-
-    def __init__(self, dims: dict[str, sp.Expr]) -> None:
-        self.dims = dims
-        self.space: dict[str, str] = {}
-        self.tensors: dict[str, _Tensor] = {"I": _Tensor(("*", "*"), symmetric=True)}
-        self.cov: dict[str, Callable[[tuple, tuple], tuple[sp.Expr, tuple[Factor, ...]]]] = {}
-        self.rules: list[tuple[tuple[Elem, ...], tuple[Elem, ...]]] = []
-        self._n = 0
-
-    def index(self, space: str) -> str:
-        self._n += 1
-        name = f"{space}_{self._n}"
-        self.space[name] = space
-        return name
-
-    def tensor(
-        self, name: str, spaces: tuple[str, ...], *, symmetric: bool = False, idem: bool = False
-    ) -> Callable[..., Poly]:
-        self.tensors[name] = _Tensor(spaces, symmetric, idem)
-        if idem:
-            self.rules.append((((name, False), (name, False)), ((name, False),)))
-        return lambda *idx: Poly([(sp.Integer(1), ((name, tuple(idx)),))])
-
-    def gaussian_vector(
-        self, name: str, space: str, scale: sp.Expr, cov: str | None = None
-    ) -> Callable[..., Poly]:
-        """Zero-mean Gaussian vector with covariance ``scale * cov`` (identity if None)."""
-        k = cov or "I"
-        self.cov[name] = lambda i, j: (scale, ((k, (i[0], j[0])),))
-        return self.tensor(name, (space,))
-
-    def gaussian_matrix(self, name: str, spaces: tuple[str, str], scale: sp.Expr):
-        """Matrix with i.i.d. ``N(0, scale)`` entries."""
-        self.cov[name] = lambda i, j: (scale, (("I", (i[0], j[0])), ("I", (i[1], j[1]))))
-        return self.tensor(name, spaces)
-
-    def flip(self, elems: Sequence[Elem]) -> tuple[Elem, ...]:
-        """Elements of the reversed chain (transpose of a product)."""
-        return tuple((n, not t and not self.tensors[n].symmetric) for n, t in reversed(elems))
-
-
-def _pairings(items: list) -> Iterator[list[tuple]]:
-    """All perfect matchings of ``items`` ((2n-1)!! of them)."""
-    if not items:
-        yield []
-        return
-    first, rest = items[0], items[1:]
-    for k in range(len(rest)):
-        for tail in _pairings(rest[:k] + rest[k + 1 :]):
-            yield [(first, rest[k]), *tail]
-
-
-def _expect(ctx: _Ctx, poly: Poly, families: Sequence[str]) -> Poly:
-    """Expectation over independent zero-mean Gaussian families (Isserlis' theorem)."""
-    out = []
-    for coef, factors in poly.terms:
-        groups: dict[str, list[Factor]] = {f: [] for f in families}
-        rest = []
-        for fac in factors:
-            (groups[fac[0]] if fac[0] in groups else rest).append(fac)
-        if any(len(g) % 2 for g in groups.values()):
-            continue  # odd Gaussian moments vanish
-        for combo in itertools.product(*(list(_pairings(g)) for g in groups.values())):
-            c, new = coef, list(rest)
-            for pairing in combo:
-                for f1, f2 in pairing:
-                    scale, facs = ctx.cov[f1[0]](f1[1], f2[1])
-                    c = c * scale
-                    new.extend(facs)
-            out.append((c, tuple(new)))
-    return Poly(out)
-
-
-def _rewrite(ctx: _Ctx, elems: Sequence[Elem], cyclic: bool) -> tuple[Elem, ...]:
-    """Drop identities, apply ``E^T E -> M`` and idempotency until nothing changes."""
-    elems = [e for e in elems if e[0] != "I"]
-    changed = True
-    while changed:
-        changed = False
-        n = len(elems)
-        for pat, rep in ctx.rules:
-            k = len(pat)
-            if n < k:
-                continue
-            for s in range(n if cyclic else n - k + 1):
-                if tuple(elems[(s + t) % n] for t in range(k)) == pat:
-                    if cyclic:
-                        elems = elems[s:] + elems[:s]
-                        s = 0
-                    elems = elems[:s] + list(rep) + elems[s + k :]
-                    changed = True
-                    break
-            if changed:
-                break
-    return tuple(elems)
-
-
-def _canon_term(ctx: _Ctx, factors: tuple[Factor, ...], free: tuple[str, ...]):
-    """Contract one monomial into (extra coefficient, canonical key)."""
-    occ: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for p, (_, idx) in enumerate(factors):
-        for s, i in enumerate(idx):
-            occ[i].append((p, s))
-    for i, o in occ.items():
-        if len(o) != (1 if i in free else 2):
-            raise ValueError(f"index {i} occurs {len(o)} times")
-    used = [False] * len(factors)
-    coef = sp.Integer(1)
-
-    def walk(i: str, came: tuple[int, int] | None):
-        elems: list[Elem] = []
-        while True:
-            nxt = [o for o in occ[i] if o != came]
-            if not nxt:
-                return elems, ("f", i)
-            p, s = nxt[0]
-            used[p] = True
-            name, idx = factors[p]
-            if len(idx) == 1:
-                return elems, ("v", name)
-            elems.append((name, s == 1 and not ctx.tensors[name].symmetric))
-            i, came = idx[1 - s], (p, 1 - s)
-
-    opened, closed, done = [], [], set()
-    for a in free:
-        if a in done:
-            continue
-        elems, end = walk(a, None)
-        if end[0] == "f":
-            done.add(end[1])
-        elems = _rewrite(ctx, elems, cyclic=False)
-        if end[0] == "f" and not elems:
-            elems = (("I", False),)  # a bare Kronecker delta between two free indices
-        opened.append(("open", a, elems, end))
-    for p, (name, idx) in enumerate(factors):
-        if used[p] or len(idx) != 1:
-            continue
-        used[p] = True
-        elems, end = walk(idx[0], (p, 0))
-        elems = _rewrite(ctx, elems, cyclic=False)
-        left, right = ("v", name), end
-        cand = min((left, elems, right), (right, ctx.flip(elems), left))
-        closed.append(("dot", *cand))
-    for p, (name, idx) in enumerate(factors):
-        if used[p]:
-            continue
-        used[p] = True
-        space = ctx.space[idx[0]]
-        elems, i, came = [(name, False)], idx[1], (p, 1)
-        while True:
-            (q, s) = next(o for o in occ[i] if o != came)
-            if (q, s) == (p, 0):
-                break
-            used[q] = True
-            nm, ix = factors[q]
-            elems.append((nm, s == 1 and not ctx.tensors[nm].symmetric))
-            i, came = ix[1 - s], (q, 1 - s)
-        elems = _rewrite(ctx, elems, cyclic=True)
-        if not elems:
-            coef = coef * ctx.dims[space]  # tr(I) = dimension
-            continue
-        rots = [
-            tuple(e[k:] + e[:k]) for e in (tuple(elems), ctx.flip(elems)) for k in range(len(e))
-        ]
-        first, t = (best := min(rots))[0]
-        closed.append(("tr", ctx.tensors[first].spaces[1 if t else 0], best))
-    return coef, (tuple(sorted(closed)), tuple(opened))
-
-
-@dataclass(frozen=True)
-class Derived:
-    """A derived expression: canonical monomials ``key -> coefficient``.
-
-    ``key = (closed, open)``: ``closed`` is a sorted tuple of scalar invariants
-    (``("tr", space, elems)`` or ``("dot", left, elems, right)``) and ``open`` the chains ending at
-    the free indices (``("open", index, elems, end)``).  ``elems`` is a tuple of
-    ``(matrix name, transposed)``.
-    """
-
-    terms: tuple[tuple[Key, sp.Expr], ...]
-    free: tuple[str, ...]
-    dims: tuple[tuple[str, sp.Expr], ...]
-    idempotent: tuple[str, ...] = ()
-    shapes: tuple[tuple[str, tuple[str, ...], bool], ...] = ()  # (name, spaces, symmetric)
-
-    def __sub__(self, other: Derived) -> Derived:
-        acc: dict[Key, sp.Expr] = dict(self.terms)
-        for k, c in other.terms:
-            acc[k] = sp.expand(acc.get(k, 0) - c)
-        terms = tuple((k, c) for k, c in acc.items() if c != 0)
-        return Derived(terms, self.free, self.dims, self.idempotent, self.shapes)
-
-    def sympy(self) -> sp.Expr:
-        """The expression in sympy (scalar, or a matrix expression for two free indices)."""
-        dims = dict(self.dims)
-        total = sp.Integer(0) if not self.free else None
-        for (closed, opened), coef in self.terms:
-            scal = sp.factor(coef) * sp.Mul(*(invariant(c, self.idempotent) for c in closed))
-            term = scal if not opened else scal * _open_matrix(opened, dims, self.shapes)
-            total = term if total is None else total + term
-        return total if total is not None else sp.Integer(0)
-
-
-def _canon(ctx: _Ctx, poly: Poly, free: tuple[str, ...] = ()) -> Derived:
-    acc: dict[Key, list[sp.Expr]] = defaultdict(list)
-    for coef, factors in poly.terms:
-        extra, key = _canon_term(ctx, factors, free)
-        acc[key].append(coef * extra)
-    terms = tuple((k, c) for k, cs in acc.items() if (c := sp.expand(sp.Add(*cs))) != 0)
-    idem = tuple(n for n, t in ctx.tensors.items() if t.idempotent)
-    shapes = tuple((n, t.spaces, t.symmetric) for n, t in ctx.tensors.items() if n != "I")
-    return Derived(terms, free, tuple(ctx.dims.items()), idem, shapes)
-
-
-def _to_poly(ctx: _Ctx, der: Derived) -> Poly:
-    """Re-expand a scalar derived expression into factors with fresh indices."""
-
-    def chain(start: str, elems: Sequence[Elem]) -> tuple[list[Factor], str]:
-        facs, i = [], start
-        for name, t in elems:
-            sp_ = ctx.tensors[name].spaces
-            j = ctx.index(sp_[0] if t else sp_[1])
-            facs.append((name, (j, i) if t else (i, j)))
-            i = j
-        return facs, i
-
-    out = []
-    for (closed, opened), coef in der.terms:
-        if opened:
-            raise ValueError("only scalar expressions can be re-expanded")
-        facs: list[Factor] = []
-        for item in closed:
-            if item[0] == "dot":
-                _, (_, u), elems, (_, v) = item
-                i = ctx.index(ctx.tensors[u].spaces[0])
-                f, j = chain(i, elems)
-                facs += [(u, (i,)), *f, (v, (j,))]
-            else:
-                _, space, elems = item
-                i = ctx.index(space)
-                f, j = chain(i, elems)
-                f[-1] = (f[-1][0], tuple(i if k == j else k for k in f[-1][1]))
-                facs += f
-        out.append((coef, tuple(facs)))
-    return Poly(out)
-
-
-# --------------------------------------------------------------------------------------------
-# Turning canonical monomials into sympy objects
-# --------------------------------------------------------------------------------------------
-
-_LATEX = {"Sigma": r"\Sigma", "xi": r"\xi", "Psi": r"\Psi", "g_l": "g_l", "g_o": "g_o"}
-
-
-def _elems_text(elems: Sequence[Elem], latex: bool) -> str:
-    groups = [(k, len(list(g))) for k, g in itertools.groupby(elems)]
-    parts = []
-    for (name, t), n in groups:
-        s = _LATEX.get(name, name) if latex else name
-        if t:
-            s += r"^{\top}" if latex else "^T"
-        if n > 1:
-            s = f"{s}^{{{n}}}" if latex else f"{s}^{n}"
-        parts.append(s)
-    return " ".join(parts)
-
-
-def _invariant_names(item: tuple, idempotent: Sequence[str]) -> tuple[str, str]:
-    if item[0] == "tr":
-        return f"tr({_elems_text(item[2], False)})", (
-            rf"\operatorname{{tr}}({_elems_text(item[2], True)})"
-        )
-    _, (_, u), elems, (_, v) = item
-    lu, lv = _LATEX.get(u, u), _LATEX.get(v, v)
-    if u == v and not elems:
-        return f"|{u}|^2", rf"\lVert {lu}\rVert^{{2}}"
-    if u == v and len(elems) == 1 and elems[0][0] in idempotent:  # x^T P x = |P x|^2
-        p = elems[0][0]
-        return f"|{p}{u}|^2", rf"\lVert {_LATEX.get(p, p)} {lu}\rVert^{{2}}"
-    mid = _elems_text(elems, False)
-    return (f"{u}^T {mid} {v}" if mid else f"{u}^T {v}"), (
-        rf"{lu}^{{\top}} {_elems_text(elems, True)} {lv}"
-    )
-
-
-_LATEX_NAMES: dict[sp.Symbol, str] = {}
-
-
-def invariant(item: tuple | str, idempotent: Sequence[str] = ()) -> sp.Symbol:
-    """The sympy symbol of a scalar invariant (a canonical item, or its printed name).
-
-    ``idempotent`` names the symmetric projectors ``P`` for which ``x^T P x`` prints as ``|Px|^2``.
-
-    Examples
-    --------
-    >>> invariant("tr(C M)")
-    tr(C M)
-    """
-    if isinstance(item, str):
-        return sp.Symbol(item)
-    name, latex = _invariant_names(item, idempotent)
-    sym = sp.Symbol(name)
-    _LATEX_NAMES[sym] = latex
-    return sym
-
-
-def _open_matrix(opened: tuple, dims: dict[str, sp.Expr], tensors: tuple) -> sp.MatrixExpr:
-    """Matrix expression of the open chains (one chain a -> b, or an outer product)."""
-    shapes = {n: s for n, s, _ in tensors}
-    symmetric = {n for n, _, sym in tensors if sym}
-
-    def mats(elems: Sequence[Elem]) -> list[sp.MatrixExpr]:
-        out = []
-        for name, t in elems:
-            if name != "I":
-                m = sp.MatrixSymbol(name, *(dims[s] for s in shapes[name]))
-                out.append(m.T if t else m)
-        return out
-
-    def vec(name: str) -> sp.MatrixExpr:
-        return sp.MatrixSymbol(name, dims[shapes[name][0]], 1)
-
-    if len(opened) == 1 and opened[0][3][0] == "f":
-        ms = mats(opened[0][2])
-        space = opened[0][1].rsplit("_", 1)[0]  # indices are named "<space>_<n>"
-        return sp.MatMul(*ms) if ms else sp.Identity(dims[space])
-    (_, _, left, (_, u)), (_, _, right, (_, v)) = opened
-    # (A u)(B v)^T = A u v^T B^T; transposes of symmetric matrices are dropped.
-    row = [
-        m.T if not (isinstance(m, sp.MatrixSymbol) and m.name in symmetric) else m
-        for m in reversed(mats(right))
-    ]
-    row = [m.arg if isinstance(m, sp.Transpose) else m for m in row]
-    return sp.MatMul(*mats(left), vec(u), vec(v).T, *row)
-
-
-# --------------------------------------------------------------------------------------------
 # T1 / T4: single-sample node-perturbation estimator
 # --------------------------------------------------------------------------------------------
 
@@ -463,7 +99,7 @@ def _open_matrix(opened: tuple, dims: dict[str, sp.Expr], tensors: tuple) -> sp.
 def _estimator(
     isotropic: bool, quadratic: bool, proj: str | None, baseline: bool = True
 ) -> dict[str, Derived]:
-    ctx = _Ctx({"N": N, "d": d})
+    ctx = Context({"N": N, "d": d})
     g, x = ctx.tensor("g", ("N",)), ctx.tensor("x", ("d",))
     if not isotropic:
         ctx.tensor("Sigma", ("N", "N"), symmetric=True)
@@ -488,10 +124,10 @@ def _estimator(
         return sigma**-2 * dl * xi(i) * xa
 
     i, a = ctx.index("N"), ctx.index("d")
-    mean = _canon(ctx, _expect(ctx, G("xi", i, a), ["xi"]), (i, a))
-    second = _canon(ctx, _expect(ctx, G("xi", i, a) * G("xi", i, a), ["xi"]))
+    mean = canon(ctx, expect(ctx, G("xi", i, a), ["xi"]), (i, a))
+    second = canon(ctx, expect(ctx, G("xi", i, a) * G("xi", i, a), ["xi"]))
     # |E G|^2 = E <G, G'> with G' an independent copy: no typed-in |mean|^2 needed.
-    cross = _canon(ctx, _expect(ctx, G("xi", i, a) * G("xi2", i, a), ["xi", "xi2"]))
+    cross = canon(ctx, expect(ctx, G("xi", i, a) * G("xi2", i, a), ["xi", "xi2"]))
     return {"mean": mean, "second_moment": second, "variance": second - cross}
 
 
@@ -606,7 +242,7 @@ def alignment() -> dict[str, sp.Expr]:
     1 + 1/(4*N) + 1/(32*N**2)
     """
     # 1. the cosine, contracted by the engine (xi is a plain vector here: no expectation)
-    ctx = _Ctx({"N": N, "d": d})
+    ctx = Context({"N": N, "d": d})
     g, x, xi = ctx.tensor("g", ("N",)), ctx.tensor("x", ("d",)), ctx.tensor("xi", ("N",))
 
     def G(i: str, a: str) -> Poly:
@@ -615,7 +251,7 @@ def alignment() -> dict[str, sp.Expr]:
 
     def contract(f: Callable[[str, str], Poly], h: Callable[[str, str], Poly]) -> sp.Expr:
         i, a = ctx.index("N"), ctx.index("d")
-        return _canon(ctx, f(i, a) * h(i, a)).sympy()
+        return canon(ctx, f(i, a) * h(i, a)).sympy()
 
     true = lambda i, a: g(i) * x(a)  # noqa: E731
     inner, g_norm2, t_norm2 = contract(G, true), contract(G, G), contract(true, true)
@@ -666,7 +302,7 @@ def alignment() -> dict[str, sp.Expr]:
 
 @functools.cache
 def _depth() -> dict[str, Derived]:
-    ctx = _Ctx({"N_l": N_l, "N_o": N_o, "d": d})
+    ctx = Context({"N_l": N_l, "N_o": N_o, "d": d})
     gl, go, x = ctx.tensor("g_l", ("N_l",)), ctx.tensor("g_o", ("N_o",)), ctx.tensor("x", ("d",))
     xil = ctx.gaussian_vector("xi", "N_l", sigma**2)
     xio = ctx.gaussian_vector("xi_o", "N_o", sigma**2)
@@ -680,8 +316,8 @@ def _depth() -> dict[str, Derived]:
     i, a = ctx.index("N_l"), ctx.index("d")
     fams = ["xi", "xi_o"]
     return {
-        "mean": _canon(ctx, _expect(ctx, G(i, a), fams), (i, a)),
-        "second_moment": _canon(ctx, _expect(ctx, G(i, a) * G(i, a), fams)),
+        "mean": canon(ctx, expect(ctx, G(i, a), fams), (i, a)),
+        "second_moment": canon(ctx, expect(ctx, G(i, a) * G(i, a), fams)),
     }
 
 
@@ -702,7 +338,7 @@ def depth_moments() -> dict[str, sp.Expr]:
     """
     der = _depth()
     total = sp.Symbol("|g|^2")
-    _LATEX_NAMES[total] = r"\lVert g\rVert^{2}"
+    LATEX_NAMES[total] = r"\lVert g\rVert^{2}"
     second = der["second_moment"].sympy()
     second = second.subs(sp.Symbol("|g_o|^2"), total - sp.Symbol("|g_l|^2"))
     return {"mean": der["mean"].sympy(), "second_moment": _collect(second)}
@@ -717,7 +353,7 @@ def depth_moments() -> dict[str, sp.Expr]:
 def _recursion(rule: str, white: bool) -> Derived:
     if rule not in RULES:
         raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
-    ctx = _Ctx({"N": N, "d": d})
+    ctx = Context({"N": N, "d": d})
     E = ctx.tensor("E", ("N", "d"))
     ctx.tensor("M", ("d", "d"), symmetric=True)
     ctx.rules.append(((("E", True), ("E", False)), (("M", False),)))  # E^T E -> M
@@ -737,8 +373,8 @@ def _recursion(rule: str, white: bool) -> Derived:
 
     def scalar_fn(expr: Poly) -> Callable[[], Poly]:
         """Simplify a scalar once, then re-instantiate it with fresh indices on each use."""
-        der = _canon(ctx, expr)
-        return lambda: _to_poly(ctx, der)
+        der = canon(ctx, expr)
+        return lambda: to_poly(ctx, der)
 
     if rule == "np":
         xi = ctx.gaussian_vector("xi", "N", sigma**2)
@@ -770,8 +406,8 @@ def _recursion(rule: str, white: bool) -> Derived:
 
     a, b, i = ctx.index("d"), ctx.index("d"), ctx.index("N")
     if white:  # tr M' = sum_a M'_aa
-        return _canon(ctx, _expect(ctx, e_new(i, a) * e_new(i, a), fams))
-    return _canon(ctx, _expect(ctx, e_new(i, a) * e_new(i, b), fams), (a, b))
+        return canon(ctx, expect(ctx, e_new(i, a) * e_new(i, a), fams))
+    return canon(ctx, expect(ctx, e_new(i, a) * e_new(i, b), fams), (a, b))
 
 
 def recursion_terms(rule: str) -> tuple[tuple[Key, sp.Expr], ...]:
@@ -850,7 +486,7 @@ def white_rates(rule: str) -> dict[str, sp.Expr]:
 
 
 def _tex(expr: sp.Expr) -> str:
-    return sp.latex(expr, symbol_names=_LATEX_NAMES)
+    return sp.latex(expr, symbol_names=LATEX_NAMES)
 
 
 def _tex_terms(parts: Sequence[tuple[sp.Expr, str]]) -> str:
@@ -889,7 +525,7 @@ def _tex_recursion(rule: str) -> str:
     for p, s in sorted(groups):
         items = groups[p, s]
         wrap = p == 2 and all(e[0] == ("Q", False) and e[-1] == ("Q", False) for _, e in items)
-        mats = [(c, _elems_text(e[1:-1] if wrap else e, True)) for c, e in items]
+        mats = [(c, elems_text(e[1:-1] if wrap else e, True)) for c, e in items]
         if p == 0:
             out += _tex_terms(mats)
         elif p == 1 and all(c == -1 for c, _ in items):
