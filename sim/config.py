@@ -25,7 +25,7 @@ network.perturb    where NP-type rules add their noise: ``current`` (input curre
 network.neuron     `sim.neurons.NeuronParams` fields plus ``model`` (``if`` or ``lif``)
 rule.name          ``np``, ``loco``, ``loco_port``, ``wp``, ``bp``, ``fa``, ``dfa``, ``anp``,
                    ``dnp``; other keys go to the rule (`sim.rules.rule_options` lists them)
-optimizer          ``name`` (sgd, momentum, adam), ``lr``, ``momentum`` (also Adam's beta1),
+optimizer          ``name`` (sgd, momentum, adam), ``lr``, ``beta1`` (heavy-ball and Adam),
                    ``beta2`` and ``eps`` (Adam), ``project_step`` (project a momentum/Adam step
                    again, default true; the authors' code does not)
 training           ``epochs`` (per task), ``batch_size``, ``max_loss_factor`` (divergence:
@@ -82,7 +82,7 @@ DEFAULTS: dict[str, Any] = {
     "optimizer": {
         "name": "sgd",
         "lr": 0.01,
-        "momentum": 0.9,
+        "beta1": 0.9,
         "beta2": 0.999,
         "eps": 1e-8,
         "project_step": True,
@@ -126,10 +126,15 @@ def load_yaml(text: str) -> Any:
         raise ValueError(f"malformed YAML: {err}") from None
 
 
+RENAMED = {"optimizer.momentum": "optimizer.beta1"}  # old key -> new key
+
+
 def _merge(defaults: dict, given: dict, path: str) -> dict:
     out = copy.deepcopy(defaults)
     for key, value in given.items():
         where = f"{path}{key}"
+        if where in RENAMED:
+            raise ValueError(f"config key {where!r} is now {RENAMED[where]!r}")
         if key not in defaults and path.rstrip(".") not in OPEN_SECTIONS:
             raise ValueError(f"unknown config key {where!r}; allowed: {sorted(defaults)}")
         if isinstance(defaults.get(key), dict):
@@ -228,7 +233,7 @@ def _checks() -> dict[str, Callable[[Any], str | None]]:
         "network.neuron.reset": _choice(*RESETS),
         "optimizer.name": _choice(*OPTIMIZERS),
         "optimizer.lr": _number(above=0),
-        "optimizer.momentum": _number(at_least=0, below=1),
+        "optimizer.beta1": _number(at_least=0, below=1),
         "optimizer.beta2": _number(at_least=0, below=1),
         "optimizer.eps": _number(above=0),
         "optimizer.project_step": _boolean,

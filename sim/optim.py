@@ -19,9 +19,10 @@ OPTIMIZERS = ("sgd", "momentum", "adam")
 class Optimizer:
     """``W_l <- W_l + step_l`` with ``step_l`` from SGD, heavy-ball momentum or Adam.
 
-    ``momentum`` is also Adam's beta1. ``project_step=False`` applies a momentum or Adam step
-    as it comes, without `LearningRule.project_step` (the authors' LOCO code: Adam receives
-    the projected gradient, its step is not projected again).
+    ``beta1`` is the first-moment coefficient of both heavy-ball momentum (``first <- beta1
+    first + g``) and Adam; ``beta2`` and ``eps`` are Adam's. ``project_step=False`` applies a
+    momentum or Adam step as it comes, without `LearningRule.project_step` (the authors' LOCO
+    code: Adam receives the projected gradient, its step is not projected again).
 
     Examples
     --------
@@ -36,7 +37,7 @@ class Optimizer:
         self,
         name: str = "sgd",
         lr: float = 0.01,
-        momentum: float = 0.9,
+        beta1: float = 0.9,
         beta2: float = 0.999,
         eps: float = 1e-8,
         project_step: bool = True,
@@ -45,11 +46,11 @@ class Optimizer:
             raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {name!r}")
         if not (np.isfinite(lr) and lr > 0):
             raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
-        if not 0 <= momentum < 1 or not 0 <= beta2 < 1:
-            raise ValueError(f"momentum and beta2 must be in [0, 1), got {momentum!r}, {beta2!r}")
+        if not 0 <= beta1 < 1 or not 0 <= beta2 < 1:
+            raise ValueError(f"beta1 and beta2 must be in [0, 1), got {beta1!r}, {beta2!r}")
         if not eps > 0:
             raise ValueError(f"eps must be > 0, got {eps!r}")
-        self.name, self.lr, self.momentum, self.beta2, self.eps = name, lr, momentum, beta2, eps
+        self.name, self.lr, self.beta1, self.beta2, self.eps = name, lr, beta1, beta2, eps
         self.project_step = bool(project_step)
         self.first: list[np.ndarray] = []
         self.second: list[np.ndarray] = []
@@ -66,14 +67,14 @@ class Optimizer:
         out = []
         for l, g in enumerate(grads):
             first = self.first[l]
-            if self.name == "momentum":  # first <- momentum * first + g; step = -lr * first
-                first *= self.momentum
+            if self.name == "momentum":  # first <- beta1 * first + g; step = -lr * first
+                first *= self.beta1
                 first += g
                 out.append(first * -self.lr)
                 continue
             # Adam: first/second moments, bias-corrected; in place, one temporary per layer
-            second, tmp = self.second[l], np.multiply(g, 1.0 - self.momentum)
-            first *= self.momentum
+            second, tmp = self.second[l], np.multiply(g, 1.0 - self.beta1)
+            first *= self.beta1
             first += tmp
             np.multiply(g, g, out=tmp)
             tmp *= 1.0 - self.beta2
@@ -83,7 +84,7 @@ class Optimizer:
             tmp *= 1.0 / np.sqrt(1.0 - self.beta2**self.t)  # sqrt(v_hat)
             tmp += self.eps
             np.divide(first, tmp, out=tmp)
-            tmp *= -self.lr / (1.0 - self.momentum**self.t)  # -lr * m_hat / (...)
+            tmp *= -self.lr / (1.0 - self.beta1**self.t)  # -lr * m_hat / (...)
             out.append(tmp)
         return out
 
