@@ -29,13 +29,16 @@ optimizer          ``name`` (sgd, momentum, adam), ``lr``, ``beta1`` (heavy-ball
                    ``beta2`` and ``eps`` (Adam), ``project_step`` (project a momentum/Adam step
                    again, default true; the authors' code does not)
 training           ``epochs`` (per task), ``batch_size``, ``max_loss_factor`` (divergence:
-                   loss above this multiple of the first batch's loss, or non-finite)
+                   loss above this multiple of the first batch's loss, or non-finite),
+                   ``eval_updates`` (increasing update counts at which validation and test
+                   accuracy are also measured, mid-epoch: budget curves; default none)
 =================  ==========================================================================
 """
 
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 import re
 from collections.abc import Callable
@@ -87,7 +90,7 @@ DEFAULTS: dict[str, Any] = {
         "eps": 1e-8,
         "project_step": True,
     },
-    "training": {"epochs": 3, "batch_size": 64, "max_loss_factor": 50.0},
+    "training": {"epochs": 3, "batch_size": 64, "max_loss_factor": 50.0, "eval_updates": []},
 }
 
 DATA_NAMES = ("fashion_mnist", "mnist_dir", "teacher")
@@ -200,6 +203,16 @@ def _tasks(value: Any) -> str | None:
     return None
 
 
+def _increasing_counts(value: Any) -> str | None:
+    """A list of strictly increasing integers >= 1."""
+    wanted = "a list of strictly increasing integers >= 1"
+    if not isinstance(value, list | tuple):
+        return wanted
+    if any(isinstance(c, bool) or not isinstance(c, int) or c < 1 for c in value):
+        return wanted
+    return None if all(a < b for a, b in itertools.pairwise(value)) else wanted
+
+
 def _checks() -> dict[str, Callable[[Any], str | None]]:
     from .encoders import ENCODERS
     from .network import DTYPES, MODES, PERTURB, READOUTS
@@ -240,6 +253,7 @@ def _checks() -> dict[str, Callable[[Any], str | None]]:
         "data.order": _choice("shuffled", "sorted"),
         "network.perturb": _choice(*PERTURB),
         "training.epochs": _integer(1),
+        "training.eval_updates": _increasing_counts,
         "training.batch_size": _integer(1),
         "training.max_loss_factor": _number(above=1),
     }

@@ -26,6 +26,7 @@ STREAMS = MappingProxyType(
         "test_subset": 1,  # rows drawn from the test file
         "batch": 2,  # per batch (keys: epoch, batch): input encoding and perturbation noise
         "evaluation": 3,  # per epoch (key: epoch): input encoding of the evaluation passes
+        "evaluation_at": 7,  # budget-curve evaluations (key: update count), training.eval_updates
         "weight_init": 4,  # initial weights of the network
         "batch_order": 5,  # the shuffle of the training set, once per epoch
         "feedback": 6,  # fixed random feedback matrices of FA and DFA (key: layer)

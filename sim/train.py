@@ -13,6 +13,8 @@ raises `Diverged` naming the step, learning rate and what diverged (see `train`)
 ==================  ==========================================================================
 config              the resolved config (every default filled in, `sim.config`)
 history             one record per epoch (below)
+evaluations         with ``training.eval_updates`` only: ``{updates, epoch, val_acc, test_acc}``
+                    at each of those update counts that the run reached
 sizes               layer sizes, input first
 update_depth        critical-path depth of the rule's update phase (`sim.rules.base`)
 code_version        ``version`` of the installed package and git ``commit`` (null outside git)
@@ -256,6 +258,8 @@ def _train(cfg: dict, out: Path | None, checkpoint: Path | None, *, progress: bo
         "first_loss": None,
         "first_constant": None,
         "rng": stream(cfg["seed"], "batch_order"),
+        "updates": 0,
+        "evaluations": [],
     }
     saved = _load_checkpoint(checkpoint, cfg, force) if checkpoint is not None else None
     if saved is not None:
@@ -268,6 +272,7 @@ def _train(cfg: dict, out: Path | None, checkpoint: Path | None, *, progress: bo
     epochs, batch_size = cfg["training"]["epochs"], cfg["training"]["batch_size"]
     total = epochs * len(task_sets)
     lr = cfg["optimizer"]["lr"]
+    eval_updates = set(cfg["training"]["eval_updates"])
     start = time.perf_counter() - sum(state["timing"])
     while state["epoch"] < total:
         task = state["epoch"] // epochs
@@ -310,6 +315,15 @@ def _train(cfg: dict, out: Path | None, checkpoint: Path | None, *, progress: bo
             losses.append(est.loss)
             correct += _correct(est.output, yb, task_classes[task])
             norms.append([float(np.linalg.norm(s)) for s in steps])
+            state["updates"] += 1
+            if state["updates"] in eval_updates:  # a point of the budget curve
+                at = stream(cfg["seed"], "evaluation_at", state["updates"])
+                state["evaluations"].append({
+                    "updates": state["updates"],
+                    "epoch": state["epoch"] + 1,
+                    "val_acc": evaluate(net, data.val_x, data.val_y, at, task_classes[task]),
+                    "test_acc": evaluate(net, data.test_x, data.test_y, at, task_classes[task]),
+                })  # fmt: skip
         if tasks and (state["epoch"] + 1) % epochs == 0 and hasattr(rule, "end_task"):
             rule.end_task()  # continual learning: protect the finished task
         eval_rng = stream(cfg["seed"], "evaluation", state["epoch"])
@@ -347,6 +361,8 @@ def _train(cfg: dict, out: Path | None, checkpoint: Path | None, *, progress: bo
         "update_depth": _update_depth(rule, net.depth),
         "code_version": code_version(),
     }
+    if eval_updates:
+        metrics["evaluations"] = state["evaluations"]
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         _atomic_write(out / "metrics.json", _json_bytes(metrics))
