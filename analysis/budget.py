@@ -20,7 +20,9 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import stats
 
-__all__ = ["plateau_test", "predicted_budget", "updates_to_reach"]
+from .runs import ci95, mean
+
+__all__ = ["budget_summary", "plateau_test", "predicted_budget", "updates_to_reach"]
 
 
 def plateau_test(
@@ -121,3 +123,99 @@ def predicted_budget(cosines: Sequence[float], units: Sequence[int]) -> dict:
         "inverse_cos2": inverse,
         "inverse_cos2_mean": float(np.mean(inverse)),
     }
+
+
+def _mean_curve(records: list[dict]) -> tuple[list[int], list[float]]:
+    """Budgets every finished seed reached and the mean test accuracy there."""
+    done = [r["evaluations"] for r in records if not r["diverged"] and r["evaluations"]]
+    if not done:
+        return [], []
+    n = min(len(e) for e in done)
+    updates = [e["updates"] for e in done[0][:n]]
+    return updates, [float(np.mean([e[i]["test_acc"] for e in done])) for i in range(n)]
+
+
+def budget_summary(tune: dict, runs: dict, layers: dict, cfg: dict) -> tuple[dict, dict, dict]:
+    """F11's summary, numbers and the reasons numbers may be absent.
+
+    Parameters
+    ----------
+    tune : {(rule, depth): lr_sweep record at the short budget}; its best rate is the rule's
+    runs : {(rule, depth, seed): `sim.experiments.budget_run` record}
+    layers : {depth: `layer_estimator_moments` output} (NP moments at initialisation)
+    cfg : the F11 settings (``plateau_threshold``, ``target_fraction``)
+
+    Numbers per rule and depth ``<rule>.L<d>``: ``lr``, ``test_acc`` (mean over seeds of the
+    last evaluation, with ``test_acc_ci95``), ``updates_max``, ``plateau`` (`plateau_test`),
+    ``slope`` and ``slope_ci95``, ``diverged``, ``updates_to_target`` (first budget at which
+    the mean curve reaches ``target_fraction`` x BP's final accuracy at that depth); per depth
+    ``target``, ``n_total_plus_2``, ``inverse_cos2`` and ``predicted_updates.<factor>`` (BP's
+    updates to the target times each T2 factor).
+    """
+    numbers: dict = {"F11.plateau_threshold": cfg["plateau_threshold"]}
+    summary: dict = {"curves": {}, "predicted": {}}
+    keys = sorted({(r, d) for r, d, _ in runs}, key=lambda k: (k[1], k[0]))
+    for rule, depth in keys:
+        records = [runs[k] for k in sorted(runs) if k[:2] == (rule, depth)]
+        tag = f"{rule}.L{depth}"
+        best = tune[(rule, depth)]["best"]
+        numbers[f"F11.lr.{tag}"] = best["lr"] if best else None
+        done = [r for r in records if not r["diverged"] and r["evaluations"]]
+        numbers[f"F11.diverged.{tag}"] = len(records) - len(done)
+        finals = [r["evaluations"][-1]["test_acc"] for r in done]
+        numbers[f"F11.test_acc.{tag}"] = mean(finals)
+        numbers[f"F11.test_acc_ci95.{tag}"] = ci95(finals)
+        updates, acc = _mean_curve(records)
+        numbers[f"F11.updates_max.{tag}"] = updates[-1] if updates else None
+        test = plateau_test(
+            [[e["updates"] for e in r["evaluations"]] for r in done],
+            [[e["test_acc"] for e in r["evaluations"]] for r in done],
+            threshold=cfg["plateau_threshold"],
+        ) if done else {"plateau": None, "slope": None, "slope_ci95": None}  # fmt: skip
+        numbers[f"F11.plateau.{tag}"] = test["plateau"]
+        numbers[f"F11.slope.{tag}"] = test["slope"]
+        numbers[f"F11.slope_ci95.{tag}"] = test["slope_ci95"]
+        summary["curves"][tag] = {"updates": updates, "test_acc": acc, "plateau": test}
+    for depth in sorted({d for _, d in keys}):
+        bp = summary["curves"].get(f"bp.L{depth}")
+        final_bp = numbers.get(f"F11.test_acc.bp.L{depth}")
+        target = cfg["target_fraction"] * final_bp if final_bp is not None else None
+        numbers[f"F11.target.L{depth}"] = target
+        for rule in sorted({r for r, d in keys if d == depth}):
+            curve = summary["curves"][f"{rule}.L{depth}"]
+            reach = target and updates_to_reach(curve["updates"], curve["test_acc"], target)
+            numbers[f"F11.updates_to_target.{rule}.L{depth}"] = reach
+        if depth in layers:
+            moments = layers[depth]["layers"]
+            factors = predicted_budget(
+                [layer["np"]["cosine"]["approx"] for layer in moments],
+                [layer["units"] for layer in moments],
+            )
+            numbers[f"F11.n_total_plus_2.L{depth}"] = factors["n_total_plus_2"]
+            numbers[f"F11.inverse_cos2.L{depth}"] = factors["inverse_cos2_mean"]
+            bp_reach = numbers.get(f"F11.updates_to_target.bp.L{depth}")
+            predicted = {}
+            for name, factor in (("n_total_plus_2", factors["n_total_plus_2"]),
+                                 ("inverse_cos2", factors["inverse_cos2_mean"])):  # fmt: skip
+                value = bp_reach * factor if bp_reach else None
+                numbers[f"F11.predicted_updates.{name}.L{depth}"] = value
+                predicted[name] = value
+            summary["predicted"][str(depth)] = {
+                "target": target,
+                "updates": predicted,
+                "factors": factors,
+            }
+        if bp is None:
+            summary["predicted"].setdefault(str(depth), {"target": None, "updates": {}})
+    absent = {
+        "F11.lr": "every rate of the sweep diverged",
+        "F11.test_acc": "every seed diverged",
+        "F11.test_acc_ci95": "fewer than two seeds finished",
+        "F11.updates_max": "every seed diverged",
+        "F11.plateau": "every seed diverged",
+        "F11.slope": "too few evaluations in the last decade, or every seed diverged",
+        "F11.target": "BP is not among the rules, or it diverged",
+        "F11.updates_to_target": "the mean curve never reached the target (or there is none)",
+        "F11.predicted_updates": "BP never reached the target (or there is none)",
+    }
+    return summary, numbers, absent

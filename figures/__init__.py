@@ -19,6 +19,7 @@ FIGURES = {
     "F8": "update_depth",
     "F9": "simulator",
     "F10": "regime",
+    "F11": "budget",
 }
 
 

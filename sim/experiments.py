@@ -27,6 +27,8 @@ from .timing import best_time
 from .train import Diverged, build_network, load_data, train
 
 __all__ = [
+    "budget_points",
+    "budget_run",
     "lr_sweep",
     "run_config",
     "update_cost",
@@ -98,6 +100,37 @@ def lr_sweep(config: dict, lrs: Sequence[float]) -> dict:
         last = best["history"][-1]
         summary = {"lr": best["lr"], "val_acc": last["val_acc"], "test_acc": last["test_acc"]}
     return {"runs": runs, "best": summary}
+
+
+def budget_points(updates: int, per_decade: int, start: int = 10) -> list[int]:
+    """Log-spaced update counts from ``start`` to ``updates`` (both included, unique).
+
+    >>> budget_points(1000, 2)
+    [10, 32, 100, 316, 1000]
+    """
+    if updates <= start:
+        return [int(updates)]
+    n = int(np.ceil(np.log10(updates / start) * per_decade)) + 1
+    return sorted({round(u) for u in np.geomspace(start, updates, n)})
+
+
+def budget_run(config: dict, lr: float, updates: int, per_decade: int) -> dict:
+    """Train ``config`` at rate ``lr`` for at least ``updates`` updates (whole epochs),
+    evaluating at `budget_points`; a diverged run is recorded, not fatal.
+
+    Returns ``{"lr", "updates", "diverged", "message", "evaluations", "history"}``.
+    """
+    cfg = resolve(with_lr(config, lr))
+    per_epoch = -(-cfg["data"]["n_train"] // cfg["training"]["batch_size"])
+    points = budget_points(updates, per_decade)
+    run = copy.deepcopy(with_lr(config, lr))
+    run.setdefault("training", {}).update(epochs=-(-updates // per_epoch), eval_updates=points)
+    out = {"lr": float(lr), "updates": int(updates), "diverged": False, "message": ""}
+    try:
+        metrics = train(run)
+    except Diverged as err:
+        return out | {"diverged": True, "message": str(err), "evaluations": [], "history": []}
+    return out | {"evaluations": metrics["evaluations"], "history": metrics["history"]}
 
 
 def update_cost(

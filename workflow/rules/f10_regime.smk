@@ -73,7 +73,7 @@ rule f10_ablation:
     conda:
         CONDA_ENV
     input:
-        lr_from="results/F10/runs/{stream}_authors_loco_s" + f"{F10_SEED}.json",
+        lr_from=lambda wc: f"results/F10/runs/{wc.stream}_authors_loco_s{F10_SEED}.json",
         code=script_src("train_sweep.py"),
     output:
         "results/F10/ablation/{stream}_{variant}_s{seed}.json",

@@ -1,0 +1,142 @@
+# F11 budget: test accuracy against the number of updates per rule and depth (rate mode), each
+# rule at the rate a short sweep chose; plateau test; T2's predicted budget from layer moments.
+from itertools import product
+
+F11 = config["F11"]
+F11_SEED = F11["seeds"][0]  # its short sweep chooses each rule's rate
+F11_RUNS = [  # (rule, depth, seed) of the long runs; single_seed_depths train F11_SEED only
+    (r, d, s)
+    for r, d, s in product(F11["rules"], F11["depths"], F11["seeds"])
+    if s == F11_SEED or d not in F11["single_seed_depths"]
+]
+f11_run = lambda name, depth, seed, **sections: train_config(
+    name, depth=depth, seed=seed, **_deep_merge(F11["base"], sections)
+)
+_F11_BASE = _deep_merge(TRAINING_BASE, F11["base"])
+F11_PER_EPOCH = -(-_F11_BASE["data"]["n_train"] // _F11_BASE["training"]["batch_size"])
+trains("F11", [(r, f11_run(r, F11["depths"][0], F11_SEED), "F11.base") for r in F11["rules"]])
+settings_problem(
+    enabled("F11") and F11["tune_updates"] > F11["updates"],
+    "F11.tune_updates: the sweep's budget exceeds the long runs' (F11.updates)",
+)
+
+
+rule f11_tune:
+    """The rate sweep of one rule at one depth at the short budget (first seed)."""
+    conda:
+        CONDA_ENV
+    input:
+        code=script_src("train_sweep.py"),
+    output:
+        "results/F11/tune/{rule}_L{depth}.json",
+    wildcard_constraints:
+        rule="|".join(F11["rules"]),
+        depth=r"\d+",
+    params:
+        run=lambda wc: f11_run(
+            wc.rule, int(wc.depth), F11_SEED,
+            training={"epochs": -(-F11["tune_updates"] // F11_PER_EPOCH)},
+        ),  # fmt: skip
+        lrs=lambda wc: [f * TRAINING["lr"][wc.rule] for f in F11["lr_factors"]],
+    log:
+        "logs/F11/tune_{rule}_L{depth}.log",
+    resources:
+        runtime=120,
+        mem_mb=4000,
+    script:
+        "../scripts/train_sweep.py"
+
+
+rule f11_train:
+    """One long run at the chosen rate, evaluated at log-spaced budgets."""
+    conda:
+        CONDA_ENV
+    input:
+        tune="results/F11/tune/{rule}_L{depth}.json",
+        code=script_src("f11_train.py"),
+    output:
+        "results/F11/runs/{rule}_L{depth}_s{seed}.json",
+    wildcard_constraints:
+        rule="|".join(F11["rules"]),
+        depth=r"\d+",
+        seed=r"\d+",
+    params:
+        run=lambda wc: f11_run(wc.rule, int(wc.depth), int(wc.seed)),
+        updates=F11["updates"],
+        per_decade=F11["evals_per_decade"],
+    log:
+        "logs/F11/train_{rule}_L{depth}_s{seed}.log",
+    resources:
+        runtime=720,
+        mem_mb=4000,
+    script:
+        "../scripts/f11_train.py"
+
+
+rule f11_layers:
+    """NP's (and LOCO's) per-layer moments at initialisation: T2's predicted budget factors."""
+    conda:
+        CONDA_ENV
+    input:
+        code=script_src("f5_layers.py"),
+    output:
+        "results/F11/layers/L{depth}.json",
+    wildcard_constraints:
+        depth=r"\d+",
+    params:
+        run=lambda wc: f11_run("loco", int(wc.depth), F11_SEED),
+        draws=F11["layers"]["draws"],
+        warmup=F11["layers"]["warmup"],
+    log:
+        "logs/F11/layers_L{depth}.log",
+    resources:
+        runtime=60,
+        mem_mb=4000,
+    script:
+        "../scripts/f5_layers.py"
+
+
+rule f11_summary:
+    """Plateau test, final accuracy and budgets to the target per rule and depth; T2's
+    predicted budgets (analysis.budget)."""
+    conda:
+        CONDA_ENV
+    input:
+        tune=expand("results/F11/tune/{rule}_L{depth}.json", rule=F11["rules"], depth=F11["depths"]),
+        runs=[f"results/F11/runs/{r}_L{d}_s{s}.json" for r, d, s in F11_RUNS],
+        layers=expand("results/F11/layers/L{depth}.json", depth=F11["depths"]),
+        code=script_src("f11_summary.py"),
+    output:
+        summary="results/F11/summary.json",
+        numbers="results/F11/numbers.json",
+    params:  # the keys of tune, runs and layers, in the order expand() lists them
+        tune=list(product(F11["rules"], F11["depths"])),
+        runs=F11_RUNS,
+        depths=F11["depths"],
+        cfg=F11,
+    log:
+        "logs/F11/summary.log",
+    localrule: True
+    script:
+        "../scripts/f11_summary.py"
+
+
+rule f11_figure:
+    conda:
+        CONDA_ENV
+    input:
+        FIGURE_IO,
+        module="figures/f11_budget.py",
+        style=STYLE,
+        summary="results/F11/summary.json",
+        code=script_src("plot.py"),
+    output:
+        pdf=figure_files("F11")["pdf"],
+        png=report(
+            figure_files("F11")["png"], caption="../report/F11.rst", category="F11 budget"
+        ),
+    log:
+        "logs/F11/figure.log",
+    localrule: True
+    script:
+        "../scripts/plot.py"
