@@ -43,6 +43,7 @@ from scipy.optimize import brentq, minimize_scalar
 
 from analysis import derivations as der
 from analysis._checks import nonneg, positive
+from sim.synthetic import orthonormal_basis
 
 __all__ = [
     "RULES",
@@ -768,8 +769,10 @@ def lowrank_plus_noise_cov(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Inputs on a ``k``-dim subspace plus isotropic noise: ``C = V V^T + eps^2 I``.
 
-    ``V`` (``d x k``) has orthonormal columns spanning a random subspace (QR of a Gaussian
-    matrix drawn from ``rng``), so ``C`` has eigenvalues ``1 + eps^2`` (``k`` times) and ``eps^2``.
+    ``V`` (``d x k``) has orthonormal columns spanning a random subspace
+    (`sim.synthetic.orthonormal_basis`, as `sim.synthetic.lowrank_plus_noise` draws it from the
+    same ``rng``), so ``C`` has eigenvalues ``1 + eps^2`` (``k`` times) and ``eps^2``: the
+    covariance of those samples.
 
     Returns
     -------
@@ -790,7 +793,7 @@ def lowrank_plus_noise_cov(
     if k > d:
         raise ValueError(f"k must be <= d, got k={k}, d={d}")
     eps = nonneg(eps, "eps")
-    V = np.linalg.qr(np.random.default_rng(rng).standard_normal((d, k)))[0]
+    V = orthonormal_basis(d, k, np.random.default_rng(rng))  # the samples' subspace too
     P = V @ V.T
     return P + eps**2 * np.eye(d), P
 

@@ -23,7 +23,13 @@ import numpy as np
 
 from .data import Dataset
 
-__all__ = ["clustered_tasks", "lowrank_plus_noise", "nonlinear_teacher", "teacher_student"]
+__all__ = [
+    "clustered_tasks",
+    "lowrank_plus_noise",
+    "nonlinear_teacher",
+    "orthonormal_basis",
+    "teacher_student",
+]
 
 
 def _count(value: Any, what: str, minimum: int = 0) -> int:
@@ -55,8 +61,12 @@ def _splits(x: np.ndarray, y: np.ndarray, n_train: int, n_val: int) -> dict[str,
     return out
 
 
-def _orthonormal(d: int, k: int, rng: np.random.Generator) -> np.ndarray:
-    """Haar-random orthonormal columns (d, k): QR of a Gaussian matrix with sign-fixed R."""
+def orthonormal_basis(d: int, k: int, rng: np.random.Generator) -> np.ndarray:
+    """Haar-random orthonormal columns (d, k): QR of a Gaussian matrix with sign-fixed R.
+
+    The signal subspace of `lowrank_plus_noise` and of its covariance
+    `analysis.theory.lowrank_plus_noise_cov`.
+    """
     q, r = np.linalg.qr(rng.standard_normal((d, k)))
     return q * np.where(np.diag(r) < 0, -1.0, 1.0)
 
@@ -262,7 +272,7 @@ def lowrank_plus_noise(
     if k > d:
         raise ValueError(f"k must be <= d = {d}, got {k}")
     eps, rng = _nonneg(eps, "eps"), _check_rng(rng)
-    v = _orthonormal(d, k, rng)
+    v = orthonormal_basis(d, k, rng)
     x = rng.standard_normal((n, k)) @ v.T
     if eps:
         x += eps * rng.standard_normal((n, d))
@@ -344,10 +354,10 @@ def clustered_tasks(
     if not orthogonal and (per_task > d or (offset and n_tasks >= d)):
         raise ValueError(f"k={k} (plus a centre direction) and n_tasks={n_tasks} do not fit d={d}")
     if orthogonal:
-        q = _orthonormal(d, n_tasks * per_task, rng)
+        q = orthonormal_basis(d, n_tasks * per_task, rng)
         frames = [q[:, t * per_task : (t + 1) * per_task] for t in range(n_tasks)]
     else:
-        frames = [_orthonormal(d, per_task, rng) for _ in range(n_tasks)]
+        frames = [orthonormal_basis(d, per_task, rng) for _ in range(n_tasks)]
     bases = [f[:, :k] for f in frames]
     dirs = [f[:, k] if offset else np.zeros(d) for f in frames]
     teacher = rng.standard_normal((n_classes, d))
