@@ -296,7 +296,8 @@ def _git(project: Path, *args: str) -> str:
 @pytest.mark.slow
 def test_full_profile_archive_is_written_and_then_used_by_the_paper(project):
     """archive (full profile) -> paper/full/; a later non-full build's paper takes it from there;
-    a tree with uncommitted changes is refused."""
+    a full build of another figure updates the archive and keeps the first; a tree with
+    uncommitted changes is refused."""
     shutil.rmtree(project / "paper/full", ignore_errors=True)
     (project / "full.yaml").write_text(
         TINY.replace("paper: {build: false}", "paper: {profile: full}")
@@ -324,6 +325,29 @@ def test_full_profile_archive_is_written_and_then_used_by_the_paper(project):
     assert "\\newcommand{\\ProfileFThree}{full}" in tex
     assert "\\newcommand{\\FigFileFThree}{../paper/full/figures/F3_curves.pdf}" in tex
     assert json.loads((project / "results/paper_numbers.json").read_text()) == archived
+
+    # a later full build of another figure updates the committed archive and keeps F3
+    _git(project, "add", "paper/full")  # the copy has no .gitignore: commit the archive only
+    _git(project, "commit", "-qm", "archive F3")
+    first_commit = manifest["commit"]
+    (project / "f2.yaml").write_text(
+        "figures: [F2]\npaper: {profile: full}\n"
+        "F2: {samples: 400, dimension: {N: [1, 2]}, depth: {layers: [1, 2]},"
+        " projection: {d: 8, ranks: [1, 4, 8]}}\n"
+    )
+    res = run_snakemake(project, "archive", "--cores", "2", "--configfile", "f2.yaml")
+    assert res.returncode == 0, res.stdout[-3000:]
+    updated = json.loads((archive / "manifest.json").read_text())
+    assert updated["figures"] == ["F2", "F3"]
+    assert updated["commits"]["F3"] == first_commit != updated["commits"]["F2"]
+    assert updated["paper_commit"] == first_commit  # the paper of the F3 build is kept
+    numbers = json.loads((archive / "numbers.json").read_text())
+    assert {k.split(".")[0] for k in numbers} == {"F2", "F3"}
+    assert {k: v for k, v in numbers.items() if k.startswith("F3.")} == archived
+    assert (
+        "figures/F3_curves.pdf" in updated["files"]
+        and "figures/F2_estimator.pdf" in updated["files"]
+    )
 
     (project / "Snakefile").write_text((project / "Snakefile").read_text() + "# edited\n")
     res = run_snakemake(project, "archive", "--forcerun", "archive", "--cores", "1",
