@@ -122,7 +122,7 @@ def test_dry_run_of_default_target_lists_every_enabled_chain(project):
         ("not_a_setting: 3\n", ["not_a_setting"]),
         ("F3: {steps: 0}\n", ["F3.steps", "minimum"]),
         ("F3: {variants: [np, adam]}\n", ["F3.variants", "adam"]),
-        ("figures: [F2, F10]\n", ["figures", "F10"]),
+        ("figures: [F2, F99]\n", ["figures", "F99", "not a registered figure"]),
         ("F9: {validation: {example: nope}}\n", ["F9.validation.example", "nope"]),
         ("training: {base: {network: {width: 5}}}\n", ["training.base", "network.width"]),
         ("training: {base: {rule: {sigma: -1}}}\n", ["training.base", "np runs", "sigma"]),
