@@ -83,7 +83,8 @@ def regime_summary(
     ----------
     runs : {(stream, scaling, rule, seed): lr_sweep record}
         The first seed of each cell (smallest seed) holds the rate sweep; its ``best`` is the
-        cell's rate, at which every seed is read.
+        cell's rate, at which every seed is read. A cell may have fewer seeds than the others
+        (``seeds.<scaling>.<stream>.<rule>`` counts them).
     ablation : {(stream, variant, seed): lr_sweep record}
         LOCO variants at the authors' scaling, trained at full LOCO's chosen rate.
     layers : dict
@@ -107,7 +108,9 @@ def regime_summary(
     summary: dict = {"cells": {}, "ablation": {}, "layers": layers}
     chosen: dict = {}
     for stream, scaling, rule in cells:
-        sweeps = [runs[(stream, scaling, rule, s)] for s in seeds]
+        sweeps = [
+            runs[(stream, scaling, rule, s)] for s in seeds if (stream, scaling, rule, s) in runs
+        ]
         best = sweeps[0]["best"]
         lr = best["lr"] if best else None
         chosen[(stream, scaling, rule)] = lr
@@ -117,6 +120,7 @@ def regime_summary(
         _with_ci(numbers, f"F10.{acc_key}.{tag}", [_final(r) for r in at_lr])
         numbers[f"F10.lr.{scaling}.{tag}"] = lr
         numbers[f"F10.diverged.{scaling}.{tag}"] = sum(r is None for r in at_lr)
+        numbers[f"F10.seeds.{scaling}.{tag}"] = len(sweeps)
         fixed = [run_at(sw, authors_lr) for sw in sweeps] if scaling == "authors" else []
         if fixed:
             _with_ci(numbers, f"F10.test_acc_authors_lr.{tag}", [_final(r) for r in fixed])
@@ -146,6 +150,7 @@ def regime_summary(
         finals = [
             _final(run_at(ablation[(stream, variant, s)], lr)) if lr is not None else None
             for s in seeds
+            if (stream, variant, s) in ablation
         ]
         full = numbers.get(f"F10.test_acc_authors_scaling.{stream}.loco")
         acc = mean(finals)

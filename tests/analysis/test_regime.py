@@ -79,3 +79,13 @@ def test_run_at_skips_diverged_and_missing_rates():
     sweep = {"runs": [{"lr": 0.1, "diverged": True, "history": []}, _run(0.2, [0.5])]}
     assert run_at(sweep, 0.1) is None and run_at(sweep, 0.3) is None
     assert run_at(sweep, 0.2)["lr"] == 0.2
+
+
+def test_a_cell_with_fewer_seeds_is_read_at_its_own_seeds(summary):
+    runs = {("sorted", "authors", "np", 0): _sweep([_run(0.005, [0.3, 0.5])], 0.005),
+            ("sorted", "authors", "np", 1): _sweep([_run(0.005, [0.3, 0.7])], None),
+            ("sorted", "authors", "loco", 0): _sweep([_run(0.005, [0.3, 0.6])], 0.005)}  # fmt: skip
+    _, n = regime_summary(runs, {}, _layers(), authors_lr=0.015)
+    assert n["F10.seeds.authors.sorted.loco"] == 1 and n["F10.seeds.authors.sorted.np"] == 2
+    assert n["F10.test_acc_authors_scaling.sorted.np"] == pytest.approx(0.6)
+    assert "F10.test_acc_authors_scaling_ci95.sorted.loco" not in n
