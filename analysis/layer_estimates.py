@@ -98,8 +98,14 @@ def _cosine(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _batch_projector(rule, layer: int, inputs: np.ndarray) -> np.ndarray:
-    """Layer ``layer``'s input-side projector of a projected-NP rule for the batch ``inputs``
-    (bias included): LOCO's current ``P`` or the port's per-batch one (one more step)."""
+    """Layer ``layer``'s symmetric input-side matrix ``M`` (``G -> G M``) of a rule for the
+    batch ``inputs`` (bias included): LOCO's current projector ``P``, the port's per-batch one
+    (one more step), or DNP's ``Rt^T Rt`` (``Rt = blockdiag(R_l, 1)``: its estimate
+    ``G_V Rt`` of the effective weights is NP's ``G`` times ``Rt^T Rt``; not a projector)."""
+    if hasattr(rule, "decorrelators"):
+        rt = np.eye(inputs.shape[1])
+        rt[:-1, :-1] = rule.decorrelators[layer]
+        return rt.T @ rt
     projector = rule.projectors[layer]
     return projector.matrix() if hasattr(projector, "matrix") else projector(inputs)
 
@@ -119,8 +125,10 @@ def layer_estimator_moments(
     warmup : int
         Training batches LOCO's projectors see before they are frozen (>= 1).
     projected : tuple of str
-        Projected-NP rules measured beside NP (``loco``, ``loco_port``); the port's projector
-        is the one it would apply to the measurement batch.
+        Rules whose estimate is NP's times an input-side matrix, measured beside NP: ``loco``,
+        ``loco_port`` (the projector it would apply to the measurement batch) and ``dnp`` (with
+        ``estimator: np``; T4 with ``Rt^T Rt`` for ``P``: decorrelation rescales ``|x|^2``,
+        never the node-noise factor).
 
     Returns
     -------

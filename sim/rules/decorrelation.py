@@ -23,6 +23,11 @@ Design (exact, no change to `Network`): the network's weights are the effective 
 The reference updates ``R`` after the weight step; here that update is applied at the start of
 the next `estimate`, which also rewrites ``W_l <- W_l Rt_l^{-1} Rt_l'`` in place so ``V_l`` is
 kept. With momentum or Adam the optimiser acts on ``G_W`` instead of ``G_V``.
+
+T4 for DNP: with the NP estimator, ``G_W = G_NP Rt^T Rt`` on the same draws (tested), so the
+second moment is T4's with the symmetric matrix ``Rt^T Rt`` in place of LOCO's projector:
+decorrelation rescales the input factor ``|x|^2`` to ``|Rt^T Rt x|^2`` and leaves the
+node-noise factor (all perturbed units, T2) as it is (`analysis.layer_estimates`).
 """
 
 from __future__ import annotations

@@ -86,3 +86,41 @@ def test_the_ports_per_batch_projector_matches_T4_too() -> None:
         assert abs(layer["loco_port"]["second_moment"]["z"]) < Z_TOL, layer
         assert 0 < layer["energy_fraction"]["loco_port"] < 1
         assert layer["projection_ranks"]["loco_port"] == layer["projection_rank"] <= 5
+
+
+def _dnp_config() -> dict:
+    cfg = _config()
+    cfg["rule"] |= {"estimator": "np", "decor_lr": 0.2, "kappa": 0.5}
+    return cfg
+
+
+def test_dnp_estimate_is_np_times_its_input_side_matrix() -> None:
+    """DNP (NP estimator) on the same draws equals NP's estimate times Rt^T Rt, exactly."""
+    from analysis.layer_estimates import _batch_projector
+    from sim.config import resolve
+    from sim.experiments import run_config
+    from sim.rules import make_rule
+    from sim.rules.loco import with_bias
+    from sim.train import build_network, load_data
+
+    cfg = resolve(run_config(_dnp_config(), "dnp"))
+    data = load_data(cfg)
+    net = build_network(cfg, data.n_features, data.n_classes)
+    dnp = make_rule(**cfg["rule"])
+    plain = make_rule("np", sigma=cfg["rule"]["sigma"], loss=cfg["rule"]["loss"])
+    x, y = data.train_x[:16], np.eye(data.n_classes)[data.train_y[:16]]
+    for _ in range(3):  # R moves away from the identity
+        dnp.estimate(net, x, y, np.random.default_rng(0))
+    got = dnp.estimate(net, x, y, np.random.default_rng(9)).grads  # applies the pending R first
+    ref = plain.estimate(net, x, y, np.random.default_rng(9)).grads
+    inputs = [with_bias(a) for a in net.forward(x).pre_rates]
+    for l, g in enumerate(got):
+        M = _batch_projector(dnp, l, inputs[l])
+        assert not np.allclose(M, np.eye(M.shape[0]))
+        assert np.allclose(g, ref[l] @ M, rtol=1e-9, atol=1e-12)
+
+
+def test_dnp_second_moment_matches_T4_with_its_matrix() -> None:
+    got = layer_estimator_moments(_dnp_config(), draws=20_000, warmup=4, projected=("dnp",))
+    for layer in got["layers"]:
+        assert abs(layer["dnp"]["second_moment"]["z"]) < Z_TOL, layer
