@@ -119,6 +119,12 @@ def regime_summary(
         acc_key = "test_acc" if scaling == "normalised" else "test_acc_authors_scaling"
         _with_ci(numbers, f"F10.{acc_key}.{tag}", [_final(r) for r in at_lr])
         numbers[f"F10.lr.{scaling}.{tag}"] = lr
+        tried = sorted(r["lr"] for r in sweeps[0]["runs"])
+        # the chosen rate at the end of the grid: the cell's best may lie beyond it
+        numbers[f"F10.lr_at_grid_edge.{scaling}.{tag}"] = lr is not None and lr in (
+            tried[0],
+            tried[-1],
+        )
         numbers[f"F10.diverged.{scaling}.{tag}"] = sum(r is None for r in at_lr)
         numbers[f"F10.seeds.{scaling}.{tag}"] = len(sweeps)
         fixed = [run_at(sw, authors_lr) for sw in sweeps] if scaling == "authors" else []

@@ -64,7 +64,9 @@ rule f10_train:
         seed=r"\d+",
     params:
         run=lambda wc: f10_run(wc.stream, wc.scaling, wc.rule, int(wc.seed)),
-        lrs=lambda wc: F10_LRS[wc.scaling],
+        lrs=lambda wc: sorted(
+            F10_LRS[wc.scaling] + F10["extra_lrs"].get(f"{wc.scaling}.{wc.rule}", [])
+        ),
         fixed=lambda wc: F10_FIXED_FOR(wc.scaling),
     log:
         "logs/F10/train_{stream}_{scaling}_{rule}_s{seed}.log",

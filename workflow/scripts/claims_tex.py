@@ -277,6 +277,12 @@ def _f10(n: dict) -> Row:
             f"{acc('test_acc', stream, 'loco')}, {acc('test_acc', stream, 'loco_port')}, "
             f"{acc('test_acc', stream, 'np')})"
         )
+    edges = sorted(
+        k.split(".", 2)[2].replace("_", " ")
+        for k, v in n.items()
+        if k.startswith("F10.lr_at_grid_edge.") and v
+    )
+    parts += [f"chosen rate at the grid's edge: {', '.join(edges)}"] if edges else []
     evidence = (
         f"authors' regime (rate MLP, their gradient scaling, batches of "
         f"{typeset(n['F10.batch_size'])}, {budget} updates, {typeset(n['F10.seeds'])} seed(s)); "
