@@ -42,13 +42,19 @@ def merge(old: dict | None, new: dict, figures: list[str]) -> tuple[dict, dict]:
     >>> numbers, config = merge(old, new, ["F2"])
     >>> numbers, config["figures"], config["F1"], config["F2"]
     ({'F1.a': 1, 'F2.b': 3}, ['F1', 'F2'], 1, 5)
+    >>> merge(old, {**new, "config": {**new["config"], "seed": 7}}, ["F2"])[1]["seed"]  # kept
+    0
     """
     if old is None:
         return new["numbers"], new["config"]
     kept = sorted(set(old["config"]["figures"]) - set(figures))
     numbers = {k: v for k, v in old["numbers"].items() if k.split(".")[0] in kept}
     numbers |= new["numbers"]
-    config = {**new["config"], **{fig: old["config"][fig] for fig in kept}}
+    # the kept figures' numbers come from the archived shared sections (seed, training, ...):
+    # keep those, and take only the rebuilt figures' own sections from the build
+    config = (
+        {**old["config"], **{fig: new["config"][fig] for fig in figures}} if kept else new["config"]
+    )
     config["figures"] = sorted(set(kept) | set(figures), key=lambda f: int(f[1:]))
     return dict(sorted(numbers.items())), config
 
