@@ -278,9 +278,10 @@ def _f10(n: dict) -> Row:
             f"{acc('test_acc', stream, 'np')})"
         )
     edges = sorted(
-        k.split(".", 2)[2].replace("_", " ")
+        f"{LABEL[rule]} ({scaling}, {stream})"
         for k, v in n.items()
         if k.startswith("F10.lr_at_grid_edge.") and v
+        for scaling, stream, rule in [k.split(".")[2:]]
     )
     parts += [f"chosen rate at the grid's edge: {', '.join(edges)}"] if edges else []
     evidence = (
