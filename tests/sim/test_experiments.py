@@ -102,17 +102,10 @@ def test_continual_summary_of_a_two_task_run():
         continual_summary([{"task": 0, "val_acc": 0.5}])
 
 
-def test_budget_run_trains_whole_epochs_and_evaluates_at_log_spaced_budgets():
+def test_budget_run_trains_whole_epochs_and_evaluates_at_log_spaced_budgets(tiny_teacher_run):
     from sim.experiments import budget_run
 
-    cfg = {
-        "seed": 2,
-        "data": {"name": "teacher", "n_train": 64, "n_val": 16, "n_test": 16},
-        "network": {"mode": "rate", "depth": 2, "hidden": 8},
-        "rule": {"name": "np", "sigma": 0.05},
-        "optimizer": {"name": "adam"},
-        "training": {"batch_size": 16},
-    }
+    cfg = tiny_teacher_run | {"seed": 2}
     out = budget_run(cfg, 0.01, updates=30, per_decade=4)
     assert [e["updates"] for e in out["evaluations"]] == [10, 17, 30]
     assert len(out["history"]) == 8 and not out["diverged"]  # 4 updates per epoch, 8 epochs

@@ -200,18 +200,9 @@ def test_adam_step_is_projected_again_unless_project_step_is_false():
         assert (residual < 1e-10) == in_range, residual
 
 
-def test_budget_evaluations_happen_at_the_requested_update_counts():
+def test_budget_evaluations_happen_at_the_requested_update_counts(tiny_teacher_run):
     """training.eval_updates adds mid-epoch evaluations and leaves the training unchanged."""
-    from sim.train import train
-
-    base = {
-        "seed": 1,
-        "data": {"name": "teacher", "n_train": 64, "n_val": 16, "n_test": 16},
-        "network": {"mode": "rate", "depth": 2, "hidden": 8},
-        "rule": {"name": "np", "sigma": 0.05},
-        "optimizer": {"name": "adam", "lr": 0.01},
-        "training": {"epochs": 2, "batch_size": 16},
-    }
+    base = tiny_teacher_run
     plain = train(base)
     with_evals = train({**base, "training": {**base["training"], "eval_updates": [1, 3, 8, 99]}})
     assert [e["updates"] for e in with_evals["evaluations"]] == [1, 3, 8]  # 99 never reached
