@@ -37,7 +37,10 @@ rule f11_tune:
             wc.rule, int(wc.depth), F11_SEED,
             training={"epochs": -(-F11["tune_updates"] // F11_PER_EPOCH)},
         ),  # fmt: skip
-        lrs=lambda wc: [f * TRAINING["lr"][wc.rule] for f in F11["lr_factors"]],
+        lrs=lambda wc: [
+            f * TRAINING["lr"][wc.rule]
+            for f in sorted(F11["lr_factors"] + F11["extra_lr_factors"].get(wc.rule, []))
+        ],
     log:
         "logs/F11/tune_{rule}_L{depth}.log",
     resources:
