@@ -30,7 +30,7 @@ import numpy as np
 
 from sim.config import resolve
 
-from .runs import ci95, mean
+from .runs import ci95, mean, spread_key
 
 __all__ = ["curve", "regime_summary", "run_at"]
 
@@ -66,8 +66,7 @@ def _with_ci(numbers: dict, key: str, values: list) -> None:
     (``F10.test_acc.x`` -> ``F10.test_acc_ci95.x``)."""
     numbers[key] = mean(values)
     if len([v for v in values if v is not None]) >= 2:
-        prefix, word, rest = key.split(".", 2)
-        numbers[f"{prefix}.{word}_ci95.{rest}"] = ci95(values)
+        numbers[spread_key(key)] = ci95(values)
 
 
 def regime_summary(

@@ -4,7 +4,7 @@
   (and, optionally, learned); the prediction of linear theory is `analysis.theory.max_stable_lr`.
 * `continual_summary`: accuracy matrix, final accuracy and forgetting of a continual run (F7).
 * `mean`, `mean_se`, `ci95`: statistics over seeds that skip missing (None) values; `chance`
-  of a data set.
+  of a data set; `spread_key`, where a number's spread is stored.
 
 They read the plain records that `sim.train.train` and `sim.experiments.lr_sweep` return, so
 editing them reruns only the summaries that use them, never a training job.
@@ -25,6 +25,7 @@ __all__ = [
     "largest_stable_lr",
     "mean",
     "mean_se",
+    "spread_key",
 ]
 
 
@@ -119,3 +120,13 @@ def ci95(values) -> float | None:
         return None
     se = np.std(vals, ddof=1) / math.sqrt(len(vals))
     return float(stats.t.ppf(0.975, len(vals) - 1) * se)
+
+
+def spread_key(key: str, suffix: str = "_ci95") -> str:
+    """The key of a number's spread (``_ci95``, ``_se``): ``suffix`` after its second part.
+
+    >>> spread_key("F10.test_acc.sorted.loco"), spread_key("F6.final_acc.np", "_se")
+    ('F10.test_acc_ci95.sorted.loco', 'F6.final_acc_se.np')
+    """
+    fig, word, *rest = key.split(".")
+    return ".".join([fig, word + suffix, *rest])

@@ -42,14 +42,27 @@ from pathlib import Path
 
 from numbers_tex import typeset  # workflow/scripts/, on sys.path
 
+from analysis.runs import spread_key
+
 Row = tuple[str, str]  # evidence, verdict
 LABEL = {"np": "NP", "loco": "LOCO", "loco_port": "the port", "anp": "ANP", "dnp": "DNP",
          "dfa": "DFA", "fa": "FA", "bp": "BP"}  # fmt: skip
 
 
+def beyond(n: dict, key: str, a: str, b: str, spread: str, factor: float) -> bool | None:
+    """``key.a > key.b`` by more than ``factor`` combined spreads (the ``spread`` keys of
+    `analysis.runs.spread_key`, present with several seeds; a plain comparison without them);
+    None when either number is missing."""
+    values = [n.get(f"{key}.{r}") for r in (a, b)]
+    if None in values:
+        return None
+    width = [n.get(spread_key(f"{key}.{r}", spread)) for r in (a, b)]
+    margin = factor * (width[0] ** 2 + width[1] ** 2) ** 0.5 if None not in width else 0.0
+    return values[0] - values[1] > margin
+
+
 def exceeds(n: dict, key: str, a: str, b: str) -> bool:
-    """``key.a > key.b`` by more than two combined standard errors (``<fig>.<name>_se.<rule>``
-    keys, present with several seeds); a plain comparison when there are none.
+    """`beyond` by two combined standard errors (``_se`` keys); both numbers must exist.
 
     Examples
     --------
@@ -59,15 +72,14 @@ def exceeds(n: dict, key: str, a: str, b: str) -> bool:
     >>> exceeds({**n, "F6.acc_se.np": 0.01}, "F6.acc", "loco", "np")
     True
     """
-    fig, name = key.split(".", 1)
-    se = [n.get(f"{fig}.{name}_se.{r}") for r in (a, b)]
-    margin = 2 * (se[0] ** 2 + se[1] ** 2) ** 0.5 if None not in se else 0.0
-    return n[f"{key}.{a}"] - n[f"{key}.{b}"] > margin
+    result = beyond(n, key, a, b, "_se", 2.0)
+    if result is None:
+        raise KeyError(f"{key}.{a} or {key}.{b} is missing")
+    return result
 
 
 def ahead(n: dict, key: str, a: str, b: str) -> bool | None:
-    """``key.a > key.b`` beyond the combined 95 % half-widths of the ``_ci95`` keys (plain
-    comparison without them); None when either number is missing.
+    """`beyond` by the combined 95 % half-widths (``_ci95`` keys); None when a number is missing.
 
     Examples
     --------
@@ -78,13 +90,7 @@ def ahead(n: dict, key: str, a: str, b: str) -> bool | None:
     >>> ahead({**n, "F10.acc_ci95.x.np": 0.01}, "F10.acc.x", "loco", "np")
     True
     """
-    fig, word, rest = key.split(".", 2)
-    values = [n.get(f"{key}.{r}") for r in (a, b)]
-    if None in values:
-        return None
-    ci = [n.get(f"{fig}.{word}_ci95.{rest}.{r}") for r in (a, b)]
-    margin = (ci[0] ** 2 + ci[1] ** 2) ** 0.5 if None not in ci else 0.0
-    return values[0] - values[1] > margin
+    return beyond(n, key, a, b, "_ci95", 1.0)
 
 
 def protection_acted(n: dict) -> bool:
