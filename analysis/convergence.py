@@ -23,16 +23,16 @@ def rate_grid_summary(
 ) -> tuple[dict, dict, dict]:
     """F6's summary, numbers and the reasons numbers may be absent (module docstring).
 
-    ``runs``: {(rule, seed): [one-rate lr_sweep record, ...]} (each record trained one rate);
+    ``runs``: {(rule, rate, seed): one-rate lr_sweep record} (the rate as the file names it;
+    each record's own rate is the one used);
     ``cfg`` the F6 settings, ``base`` the resolved training base config, "learns" above
     chance + ``margin``, ``seeds`` the training seeds.
     """
     threshold = chance(base) + margin
     by_rule: dict = {}
-    for (rule, _seed), records in runs.items():
-        for record in records:
-            (run,) = record["runs"]
-            by_rule.setdefault(rule, {}).setdefault(run["lr"], []).append(run)
+    for (rule, _rate, _seed), record in runs.items():
+        (run,) = record["runs"]
+        by_rule.setdefault(rule, {}).setdefault(run["lr"], []).append(run)
     runs = by_rule
     n_train, batch = base["data"]["n_train"], base["training"]["batch_size"]
     summary = {

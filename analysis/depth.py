@@ -54,9 +54,9 @@ def _ablations(ablation: dict, runs: dict, depth: int) -> tuple[dict, dict]:
     return summary, numbers
 
 
-def _layers(layers: list[dict]) -> tuple[dict, dict]:
+def _layers(layers: dict) -> tuple[dict, dict]:
     summary, numbers, worst = {}, {}, 0.0
-    for res in layers:
+    for res in layers.values():
         depth, layers = res["depth"], res["layers"]
         worst = max(
             [worst] + [abs(x[r]["second_moment"]["z"]) for x in layers for r in ("np", "loco")]
@@ -80,7 +80,7 @@ def _layers(layers: list[dict]) -> tuple[dict, dict]:
 def depth_summary(
     runs: dict,
     ablation: dict,
-    layers: list[dict],
+    layers: dict,
     *,
     cfg: dict,
     base: dict,
@@ -94,7 +94,7 @@ def depth_summary(
     ----------
     runs : {(rule, depth, seed): lr_sweep record}
     ablation : {(variant, seed): lr_sweep record}
-    layers : list of `layer_estimator_moments` outputs, one per depth
+    layers : {depth: `layer_estimator_moments` output}
     cfg, base : the F5 settings and the resolved training base config
     margin : "learns" means test accuracy above chance + margin
     lr : each rule's base rate; seeds : the training seeds

@@ -18,11 +18,14 @@ def _record(lr, val, diverged=False):
 
 
 def test_best_rate_stable_edge_and_divergence():
-    runs = {
+    grid = {
         ("np", 0): [_record(0.01, 0.5), _record(0.1, 0.6), _record(1.0, 0.1, diverged=True)],
         ("np", 1): [_record(0.01, 0.5), _record(0.1, 0.4), _record(1.0, 0.3)],
         ("loco", 0): [_record(0.01, 0.3), _record(0.1, 0.6), _record(1.0, 0.15)],
         ("loco", 1): [_record(0.01, 0.3), _record(0.1, 0.6), _record(1.0, 0.15)],
+    }
+    runs = {
+        (rule, f"{r['runs'][0]['lr']:g}", seed): r for (rule, seed), rs in grid.items() for r in rs
     }
     s, n, _ = rate_grid_summary(runs, cfg=CFG, base=BASE, margin=0.1, seeds=[0, 1])
     assert n["F6.best_lr.np"] == 0.01 and n["F6.best_val_acc.np"] == pytest.approx(0.5)

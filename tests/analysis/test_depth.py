@@ -39,7 +39,7 @@ def summary():
     }  # fmt: skip
     ablation = {("no_clusters", 0): _sweep(0.4), ("no_clusters", 1): _sweep(0.6)}
     return depth_summary(
-        runs, ablation, [_layer(2)], cfg=CFG, base=BASE, margin=0.1,
+        runs, ablation, {2: _layer(2)}, cfg=CFG, base=BASE, margin=0.1,
         lr={"np": 1e-3, "loco": 1e-3}, seeds=[0, 1],
     )  # fmt: skip
 

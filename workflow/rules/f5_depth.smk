@@ -162,6 +162,7 @@ rule f5_summary:
         # the keys of runs and ablation, in the order expand() lists them
         runs=list(product(F5["rules"], F5["depths"], TRAINING["seeds"])),
         ablation=list(product(ABLATION["variants"], TRAINING["seeds"])),
+        layer_depths=F5["layers"]["depths"],
     log:
         "logs/F5/summary.log",
     localrule: True

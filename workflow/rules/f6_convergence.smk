@@ -53,8 +53,7 @@ rule f6_summary:
         base=TRAINING_RESOLVED,
         margin=TRAINING["chance_margin"],
         seeds=TRAINING["seeds"],
-        # (rule, seed) of each run, in the order expand() lists them (rule, lr, seed)
-        runs=[(r, s) for r, _, s in product(F6["rules"], F6_LRS, TRAINING["seeds"])],
+        runs=list(product(F6["rules"], F6_LRS, TRAINING["seeds"])),  # the keys of runs
     log:
         "logs/F6/summary.log",
     localrule: True

@@ -3,18 +3,15 @@
 import json
 from pathlib import Path
 
-from summary_io import write_summary  # workflow/scripts/, on sys.path
+from summary_io import read_keyed, write_summary  # workflow/scripts/, on sys.path
 
 from analysis.regime import regime_summary
 
 
 def main(sm) -> None:
-    def load(paths, keys):
-        return {tuple(k): json.loads(Path(p).read_text()) for k, p in zip(keys, paths, strict=True)}
-
     summary, numbers = regime_summary(
-        load(sm.input.runs, sm.params.runs),
-        load(sm.input.ablation, sm.params.ablation),
+        read_keyed(sm.input.runs, sm.params.runs),
+        read_keyed(sm.input.ablation, sm.params.ablation),
         json.loads(Path(sm.input.layers).read_text()),
         authors_lr=sm.params.authors_lr,
     )

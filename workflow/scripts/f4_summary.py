@@ -1,18 +1,12 @@
 """F4 summary: `analysis.anchors.checks.anchors_summary` of every anchor run."""
 
-import json
-from pathlib import Path
-
-from summary_io import write_summary  # workflow/scripts/, on sys.path
+from summary_io import read_keyed, write_summary  # workflow/scripts/, on sys.path
 
 from analysis.anchors.checks import anchors_summary
 
 
 def main(sm) -> None:
-    checks = [
-        (anchor, arg, json.loads(Path(path).read_text()))
-        for (anchor, arg), path in zip(sm.params.checks, sm.input.runs, strict=True)
-    ]
+    checks = [(*key, data) for key, data in read_keyed(sm.input.runs, sm.params.checks).items()]
     summary, numbers = anchors_summary(checks)
     write_summary(sm, summary, numbers)
 

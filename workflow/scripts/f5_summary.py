@@ -1,22 +1,15 @@
 """F5 summary: `analysis.depth.depth_summary` of the runs, ablations and per-layer moments."""
 
-import json
-from pathlib import Path
-
-from summary_io import write_summary  # workflow/scripts/, on sys.path
+from summary_io import read_keyed, write_summary  # workflow/scripts/, on sys.path
 
 from analysis.depth import depth_summary
 
 
 def main(sm) -> None:
-    def load(paths, keys=None):
-        records = [json.loads(Path(p).read_text()) for p in paths]
-        return records if keys is None else dict(zip(map(tuple, keys), records, strict=True))
-
     summary, numbers, absent = depth_summary(
-        load(sm.input.runs, sm.params.runs),
-        load(sm.input.ablation, sm.params.ablation),
-        load(sm.input.layers),
+        read_keyed(sm.input.runs, sm.params.runs),
+        read_keyed(sm.input.ablation, sm.params.ablation),
+        read_keyed(sm.input.layers, sm.params.layer_depths),
         cfg=sm.params.cfg,
         base=sm.params.base,
         margin=sm.params.margin,

@@ -1,18 +1,12 @@
 """F7 summary: `analysis.continual.continual_rules_summary` of the continual runs."""
 
-import json
-from pathlib import Path
-
-from summary_io import write_summary  # workflow/scripts/, on sys.path
+from summary_io import read_keyed, write_summary  # workflow/scripts/, on sys.path
 
 from analysis.continual import continual_rules_summary
 
 
 def main(sm) -> None:
-    records = {
-        tuple(key): json.loads(Path(path).read_text())
-        for path, key in zip(sm.input.runs, sm.params.runs, strict=True)
-    }
+    records = read_keyed(sm.input.runs, sm.params.runs)
     summary, numbers = continual_rules_summary(records, sm.params.cfg, sm.params.tasks)
     write_summary(sm, summary, numbers)
 

@@ -1,4 +1,4 @@
-"""Writing a figure summary's outputs (imported by path from the F1-F9 summary scripts)."""
+"""A figure summary's inputs and outputs (imported by path from the summary scripts)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,16 @@ import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-__all__ = ["write_summary"]
+__all__ = ["read_keyed", "write_summary"]
+
+
+def read_keyed(paths: Iterable[str], keys: Iterable) -> dict:
+    """``{key: JSON of path}`` for the inputs ``paths`` and their ``keys`` (the rule's params,
+    in the same order; list keys become tuples), so no key is parsed back out of a file name."""
+    return {
+        tuple(k) if isinstance(k, list | tuple) else k: json.loads(Path(p).read_text())
+        for k, p in zip(keys, paths, strict=True)
+    }
 
 
 def write_summary(
