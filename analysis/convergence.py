@@ -9,9 +9,9 @@ diverged nor ended at or below chance + training.chance_margin validation accura
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
+
+from sim.train import updates_per_epoch
 
 from .runs import chance, mean_se
 
@@ -34,12 +34,11 @@ def rate_grid_summary(
         (run,) = record["runs"]
         by_rule.setdefault(rule, {}).setdefault(run["lr"], []).append(run)
     runs = by_rule
-    n_train, batch = base["data"]["n_train"], base["training"]["batch_size"]
     summary = {
         "threshold": threshold,
         "chance": chance(base),
         "config": dict(cfg),
-        "updates_per_epoch": math.ceil(n_train / batch),
+        "updates_per_epoch": updates_per_epoch(base),
         "rules": {},
     }
     numbers = {

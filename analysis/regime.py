@@ -29,6 +29,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from sim.config import resolve
+from sim.train import updates_per_epoch
 
 from .runs import ci95, mean, spread_key
 
@@ -43,11 +44,11 @@ def run_at(sweep: dict, lr: float) -> dict | None:
     return None
 
 
-def curve(run: dict | None, updates_per_epoch: int) -> dict:
+def curve(run: dict | None, per_epoch: int) -> dict:
     """``{"updates": [...], "test_acc": [...]}`` of a run's history (empty when None)."""
     history = run["history"] if run else []
     return {
-        "updates": [r["epoch"] * updates_per_epoch for r in history],
+        "updates": [r["epoch"] * per_epoch for r in history],
         "test_acc": [r["test_acc"] for r in history],
     }
 
@@ -94,13 +95,12 @@ def regime_summary(
     cells = sorted({k[:3] for k in runs})
     seeds = sorted({k[3] for k in runs})
     sizes = resolve(runs[min(runs)]["config"])
-    batch_size = sizes["training"]["batch_size"]
-    updates_per_epoch = -(-sizes["data"]["n_train"] // batch_size)
+    per_epoch = updates_per_epoch(sizes)
     numbers: dict = {
         "F10.seeds": len(seeds),
-        "F10.updates_per_epoch": updates_per_epoch,
+        "F10.updates_per_epoch": per_epoch,
         "F10.epochs": sizes["training"]["epochs"],
-        "F10.batch_size": batch_size,
+        "F10.batch_size": sizes["training"]["batch_size"],
         "F10.hidden": sizes["network"]["hidden"],
         "F10.authors_lr": authors_lr,
     }
@@ -131,8 +131,8 @@ def regime_summary(
             _with_ci(numbers, f"F10.test_acc_authors_lr.{tag}", [_final(r) for r in fixed])
         summary["cells"][f"{stream}.{scaling}.{rule}"] = {
             "lr": lr,
-            "curves": [curve(r, updates_per_epoch) for r in at_lr],
-            "curves_authors_lr": [curve(r, updates_per_epoch) for r in fixed],
+            "curves": [curve(r, per_epoch) for r in at_lr],
+            "curves_authors_lr": [curve(r, per_epoch) for r in fixed],
             "step": mean([_step(r) for r in at_lr]),
         }
     for stream, scaling, rule in cells:

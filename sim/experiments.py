@@ -24,7 +24,7 @@ from .rules import critical_path_depth, make_rule, rule_options
 from .rules.loco import with_bias
 from .streams import stream
 from .timing import best_time
-from .train import Diverged, build_network, load_data, train
+from .train import Diverged, build_network, load_data, train, updates_per_epoch
 
 __all__ = [
     "budget_points",
@@ -121,7 +121,7 @@ def budget_run(config: dict, lr: float, updates: int, per_decade: int) -> dict:
     Returns ``{"lr", "updates", "diverged", "message", "evaluations", "history"}``.
     """
     cfg = resolve(with_lr(config, lr))
-    per_epoch = -(-cfg["data"]["n_train"] // cfg["training"]["batch_size"])
+    per_epoch = updates_per_epoch(cfg)
     points = budget_points(updates, per_decade)
     run = copy.deepcopy(with_lr(config, lr))
     run.setdefault("training", {}).update(epochs=-(-updates // per_epoch), eval_updates=points)

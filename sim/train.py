@@ -60,6 +60,7 @@ __all__ = [
     "evaluate",
     "load_data",
     "train",
+    "updates_per_epoch",
 ]
 
 
@@ -69,6 +70,16 @@ class Diverged(RuntimeError):
 
 class TrainingFailed(RuntimeError):
     """An error inside the training loop (e.g. a singular matrix), not a bad input."""
+
+
+def updates_per_epoch(cfg: dict) -> int:
+    """Updates per epoch of a config: ``ceil(data.n_train / training.batch_size)`` (the last
+    batch may be smaller; one task's epoch in a continual run).
+
+    >>> updates_per_epoch({"data": {"n_train": 1000}, "training": {"batch_size": 64}})
+    16
+    """
+    return -(-cfg["data"]["n_train"] // cfg["training"]["batch_size"])
 
 
 def load_data(cfg: dict) -> Dataset:

@@ -12,8 +12,7 @@ F11_RUNS = [  # (rule, depth, seed) of the long runs; single_seed_depths train F
 f11_run = lambda name, depth, seed, **sections: train_config(
     name, depth=depth, seed=seed, **_deep_merge(F11["base"], sections)
 )
-_F11_BASE = _deep_merge(TRAINING_BASE, F11["base"])
-F11_PER_EPOCH = -(-_F11_BASE["data"]["n_train"] // _F11_BASE["training"]["batch_size"])
+F11_PER_EPOCH = updates_per_epoch(_deep_merge(TRAINING_BASE, F11["base"]))
 trains("F11", [(r, f11_run(r, F11["depths"][0], F11_SEED), "F11.base") for r in F11["rules"]])
 settings_problem(
     enabled("F11") and F11["tune_updates"] > F11["updates"],

@@ -8,7 +8,7 @@ import yaml
 from sim.config import resolve as _resolve_training
 from sim.data import mnist_format_files
 from sim.experiments import run_config
-from sim.train import build_learning
+from sim.train import build_learning, updates_per_epoch
 
 TRAINING = config["training"]
 
