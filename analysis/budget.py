@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import stats
 
-from .runs import ci95, mean
+from .runs import ci95, mean, mean_curve
 
 __all__ = ["budget_summary", "plateau_test", "predicted_budget", "updates_to_reach"]
 
@@ -125,16 +125,6 @@ def predicted_budget(cosines: Sequence[float], units: Sequence[int]) -> dict:
     }
 
 
-def _mean_curve(records: list[dict]) -> tuple[list[int], list[float]]:
-    """Budgets every finished seed reached and the mean test accuracy there."""
-    done = [r["evaluations"] for r in records if not r["diverged"] and r["evaluations"]]
-    if not done:
-        return [], []
-    n = min(len(e) for e in done)
-    updates = [e["updates"] for e in done[0][:n]]
-    return updates, [float(np.mean([e[i]["test_acc"] for e in done])) for i in range(n)]
-
-
 def budget_summary(tune: dict, runs: dict, layers: dict, cfg: dict) -> tuple[dict, dict, dict]:
     """F11's summary, numbers and the reasons numbers may be absent.
 
@@ -165,7 +155,11 @@ def budget_summary(tune: dict, runs: dict, layers: dict, cfg: dict) -> tuple[dic
         finals = [r["evaluations"][-1]["test_acc"] for r in done]
         numbers[f"F11.test_acc.{tag}"] = mean(finals)
         numbers[f"F11.test_acc_ci95.{tag}"] = ci95(finals)
-        updates, acc = _mean_curve(records)
+        average = mean_curve(
+            [{"updates": [e["updates"] for e in r["evaluations"]],
+              "test_acc": [e["test_acc"] for e in r["evaluations"]]} for r in done]
+        )  # fmt: skip
+        updates, acc = average["updates"], average["test_acc"]
         numbers[f"F11.updates_max.{tag}"] = updates[-1] if updates else None
         test = plateau_test(
             [[e["updates"] for e in r["evaluations"]] for r in done],

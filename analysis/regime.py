@@ -31,7 +31,7 @@ import numpy as np
 from sim.config import resolve
 from sim.train import updates_per_epoch
 
-from .runs import ci95, mean, spread_key
+from .runs import ci95, mean, mean_curve, spread_key
 
 __all__ = ["curve", "regime_summary", "run_at"]
 
@@ -77,7 +77,7 @@ def regime_summary(
     *,
     authors_lr: float,
 ) -> tuple[dict, dict]:
-    """Summary (curves per cell and seed, for the figure) and numbers of F10.
+    """Summary (curves per cell and seed, their means for the figure) and numbers of F10.
 
     Parameters
     ----------
@@ -133,6 +133,8 @@ def regime_summary(
             "lr": lr,
             "curves": [curve(r, per_epoch) for r in at_lr],
             "curves_authors_lr": [curve(r, per_epoch) for r in fixed],
+            "mean": mean_curve([curve(r, per_epoch) for r in at_lr]),
+            "mean_authors_lr": mean_curve([curve(r, per_epoch) for r in fixed]),
             "step": mean([_step(r) for r in at_lr]),
         }
     for stream, scaling, rule in cells:

@@ -4,7 +4,8 @@
   (and, optionally, learned); the prediction of linear theory is `analysis.theory.max_stable_lr`.
 * `continual_summary`: accuracy matrix, final accuracy and forgetting of a continual run (F7).
 * `mean`, `mean_se`, `ci95`: statistics over seeds that skip missing (None) values; `chance`
-  of a data set; `spread_key`, where a number's spread is stored.
+  of a data set; `spread_key`, where a number's spread is stored; `mean_curve` of the seeds'
+  learning curves.
 
 They read the plain records that `sim.train.train` and `sim.experiments.lr_sweep` return, so
 editing them reruns only the summaries that use them, never a training job.
@@ -24,6 +25,7 @@ __all__ = [
     "continual_summary",
     "largest_stable_lr",
     "mean",
+    "mean_curve",
     "mean_se",
     "spread_key",
 ]
@@ -130,3 +132,20 @@ def spread_key(key: str, suffix: str = "_ci95") -> str:
     """
     fig, word, *rest = key.split(".")
     return ".".join([fig, word + suffix, *rest])
+
+
+def mean_curve(curves: Sequence[dict]) -> dict:
+    """Mean over seeds of learning curves ``{"updates": [...], "test_acc": [...]}``, at the
+    budgets every non-empty curve reached (empty lists when none has a point).
+
+    >>> mean_curve([{"updates": [1, 2], "test_acc": [0.2, 0.4]},
+    ...             {"updates": [1, 2, 3], "test_acc": [0.4, 0.6, 0.7]},
+    ...             {"updates": [], "test_acc": []}])
+    {'updates': [1, 2], 'test_acc': [0.30000000000000004, 0.5]}
+    """
+    done = [c for c in curves if c["test_acc"]]
+    n = min((len(c["test_acc"]) for c in done), default=0)
+    return {
+        "updates": list(done[0]["updates"][:n]) if done else [],
+        "test_acc": [float(np.mean([c["test_acc"][i] for c in done])) for i in range(n)],
+    }

@@ -23,15 +23,6 @@ __all__ = ["make"]
 STYLE = {"normalised": "-", "authors": "--"}
 
 
-def _mean_curve(curves: list[dict]) -> tuple[np.ndarray, np.ndarray]:
-    """Updates and mean test accuracy over the seeds that finished (empty when none)."""
-    done = [c for c in curves if c["test_acc"]]
-    if not done:
-        return np.array([]), np.array([])
-    n = min(len(c["test_acc"]) for c in done)
-    return np.array(done[0]["updates"][:n]), np.mean([c["test_acc"][:n] for c in done], axis=0)
-
-
 def make(summary: str) -> Figure:
     """Build F10 from ``results/F10/summary.json``."""
     s = json.loads(Path(summary).read_text())
@@ -40,12 +31,12 @@ def make(summary: str) -> Figure:
     for key, cell in s["cells"].items():
         stream, scaling, rule = key.split(".")
         ax = axes[stream]
-        x, y = _mean_curve(cell["curves"])
-        if x.size:
+        x, y = cell["mean"]["updates"], cell["mean"]["test_acc"]
+        if x:
             label = f"{LABEL[rule]} {scaling[:4]}. {cell['lr']:g}"
             ax.plot(x, y, STYLE[scaling], color=COLOR[rule], marker="o", ms=2, label=label)
-        x, y = _mean_curve(cell["curves_authors_lr"])
-        if x.size:
+        x, y = cell["mean_authors_lr"]["updates"], cell["mean_authors_lr"]["test_acc"]
+        if x:
             ax.plot(x, y, ":", color=COLOR[rule], lw=0.8)
     for panel, stream in (("a", "sorted"), ("b", "shuffled")):
         ax = axes[stream]

@@ -73,6 +73,7 @@ def test_gains_ablation_step_and_layers(summary):
     assert n["F10.variance_ratio.loco.L1"] == 0.5
     assert n["F10.variance_ratio_theory.loco_port.L1"] == pytest.approx(0.225)
     assert s["cells"]["sorted.authors.loco"]["curves"][0]["updates"] == [4, 8]
+    assert s["cells"]["sorted.authors.loco"]["mean"]["test_acc"] == pytest.approx([0.3, 0.61])
 
 
 def test_run_at_skips_diverged_and_missing_rates():
