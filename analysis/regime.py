@@ -35,6 +35,8 @@ from .runs import ci95, mean, mean_curve, spread_key
 
 __all__ = ["curve", "regime_summary", "run_at"]
 
+ACCURACY_KEY = {"normalised": "test_acc", "authors": "test_acc_authors_scaling"}  # per scaling
+
 
 def run_at(sweep: dict, lr: float) -> dict | None:
     """The run of ``sweep`` trained at rate ``lr`` (None: not trained or diverged)."""
@@ -115,8 +117,7 @@ def regime_summary(
         chosen[(stream, scaling, rule)] = lr
         at_lr = [run_at(sw, lr) if lr is not None else None for sw in sweeps]
         tag = f"{stream}.{rule}"
-        acc_key = "test_acc" if scaling == "normalised" else "test_acc_authors_scaling"
-        _with_ci(numbers, f"F10.{acc_key}.{tag}", [_final(r) for r in at_lr])
+        _with_ci(numbers, f"F10.{ACCURACY_KEY[scaling]}.{tag}", [_final(r) for r in at_lr])
         numbers[f"F10.lr.{scaling}.{tag}"] = lr
         tried = sorted(r["lr"] for r in sweeps[0]["runs"])
         # the chosen rate at the end of the grid: the cell's best may lie beyond it
@@ -143,8 +144,7 @@ def regime_summary(
         if rule != "np" and base and cell["step"] is not None and base["step"]:
             numbers[f"F10.step_ratio.{scaling}.{stream}.{rule}"] = cell["step"] / base["step"]
     for stream in sorted({c[0] for c in cells}):
-        for scaling in ("normalised", "authors"):
-            key = "test_acc" if scaling == "normalised" else "test_acc_authors_scaling"
+        for scaling, key in ACCURACY_KEY.items():
             acc = {r: numbers.get(f"F10.{key}.{stream}.{r}") for r in ("np", "loco", "loco_port")}
             for rule, name in (("loco", "gain"), ("loco_port", "gain_port")):
                 if acc["np"] is not None and acc[rule] is not None:

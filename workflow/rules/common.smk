@@ -1,24 +1,24 @@
 # Config validation (schema fills defaults, rejects unknown keys/values before any job) and
 # small helpers shared by all rule files.
 import ast
+import copy
 import functools
 import json
 import zlib
 from pathlib import Path
 
 import jsonschema
+import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 SCHEMA = Path(str(workflow.current_basedir)).parent / "schemas" / "config.schema.yaml"
+SCHEMA_DOC = yaml.safe_load(SCHEMA.read_text())  # read once
 
 
 def _config_errors(cfg):
     """Every schema violation of ``cfg`` as 'config key a.b.c: message' lines."""
-    import yaml
-
-    schema = yaml.safe_load(SCHEMA.read_text())
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = jsonschema.Draft202012Validator(SCHEMA_DOC)
     lines = []
     for err in sorted(validator.iter_errors(cfg), key=lambda e: list(map(str, e.path))):
         where = ".".join(str(p) for p in err.path) or "(top level)"
@@ -155,6 +155,27 @@ def check_settings():
             "Invalid configuration (see workflow/schemas/config.schema.yaml and "
             "sim/config.py):\n" + "\n".join(errors)
         )
+
+
+def deep_merge(default, given):
+    """``default`` with ``given`` merged in, section by section; a null in ``given`` removes
+    the key (the value falls back to sim.config's default)."""
+    out = copy.deepcopy(default)
+    for key, value in given.items():
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def merged_with_default(section, key):
+    """``config[section][key]`` merged into its schema default: JSON-schema defaults apply
+    only to absent keys, and a profile should list only what it changes."""
+    default = SCHEMA_DOC["properties"][section]["properties"][key]["default"]
+    return deep_merge(default, config[section][key])
 
 
 def enabled(fig):

@@ -4,10 +4,7 @@
 from itertools import product
 
 F10 = config["F10"]
-F10_BASE = _deep_merge(  # a given F10.base changes only what it lists
-    yaml.safe_load(SCHEMA.read_text())["properties"]["F10"]["properties"]["base"]["default"],
-    F10["base"],
-)
+F10_BASE = merged_with_default("F10", "base")  # a given F10.base changes only what it lists
 F10_SCALINGS = {  # what each scaling sets on top of F10_BASE
     "authors": {"rule": {"scaling": "authors"}},
     "normalised": {"rule": {"scaling": "sigma2"}},
@@ -20,12 +17,12 @@ F10_SEED = F10["seeds"][0]  # its sweep chooses each cell's rate
 F10_RUNS = [  # (stream, scaling, rule, seed); cells in F10.first_seed_only train F10_SEED only
     (stream, scaling, rule, seed)
     for stream, scaling, rule, seed in product(
-        F10["streams"], ["authors", "normalised"], F10["rules"], F10["seeds"]
+        F10["streams"], F10_SCALINGS, F10["rules"], F10["seeds"]
     )
     if seed == F10_SEED or f"{scaling}.{rule}" not in F10["first_seed_only"]
 ]
-f10_run = lambda stream, scaling, rule, seed, options={}: _deep_merge(
-    run_config(_deep_merge(F10_BASE, F10_SCALINGS[scaling]), rule, seed=run_seed(seed)),
+f10_run = lambda stream, scaling, rule, seed, options={}: deep_merge(
+    run_config(deep_merge(F10_BASE, F10_SCALINGS[scaling]), rule, seed=run_seed(seed)),
     {"data": {"order": stream}, "rule": options},
 )
 trains(
@@ -115,7 +112,7 @@ rule f10_layers:
     output:
         "results/F10/layers.json",
     params:
-        run=_deep_merge(
+        run=deep_merge(
             f10_run("shuffled", "normalised", "loco", F10_SEED), {"network": {"perturb": "current"}}
         ),
         draws=F10["layers"]["draws"],

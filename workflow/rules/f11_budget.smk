@@ -3,6 +3,7 @@
 from itertools import product
 
 F11 = config["F11"]
+F11_BASE = merged_with_default("F11", "base")  # sections merged into training.base
 F11_SEED = F11["seeds"][0]  # its short sweep chooses each rule's rate
 F11_RUNS = [  # (rule, depth, seed) of the long runs; single_seed_depths train F11_SEED only
     (r, d, s)
@@ -10,9 +11,9 @@ F11_RUNS = [  # (rule, depth, seed) of the long runs; single_seed_depths train F
     if s == F11_SEED or d not in F11["single_seed_depths"]
 ]
 f11_run = lambda name, depth, seed, **sections: train_config(
-    name, depth=depth, seed=seed, **_deep_merge(F11["base"], sections)
+    name, depth=depth, seed=seed, **deep_merge(F11_BASE, sections)
 )
-F11_PER_EPOCH = updates_per_epoch(_deep_merge(TRAINING_BASE, F11["base"]))
+F11_PER_EPOCH = updates_per_epoch(deep_merge(TRAINING_BASE, F11_BASE))
 trains("F11", [(r, f11_run(r, F11["depths"][0], F11_SEED), "F11.base") for r in F11["rules"]])
 settings_problem(
     enabled("F11") and F11["tune_updates"] > F11["updates"],

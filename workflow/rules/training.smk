@@ -1,9 +1,6 @@
 # Shared by the chains that train spiking networks (F1, F5-F8): the merged training base config,
 # run seeds, and every check of their settings before any job.
-import copy
-
 import numpy as np
-import yaml
 
 from sim.config import resolve as _resolve_training
 from sim.data import mnist_format_files
@@ -13,24 +10,7 @@ from sim.train import build_learning, updates_per_epoch
 TRAINING = config["training"]
 
 
-def _deep_merge(default, given):
-    """``default`` with ``given`` merged in, section by section; a null in ``given`` removes
-    the key (the value falls back to sim.config's default)."""
-    out = copy.deepcopy(default)
-    for key, value in given.items():
-        if value is None:
-            out.pop(key, None)
-        elif isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _deep_merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
-# training.base given in a config file is merged into the schema's default (JSON-schema
-# defaults apply only to absent keys), so a profile overrides only what it changes.
-_BASE_DEFAULT = yaml.safe_load(SCHEMA.read_text())["properties"]["training"]["properties"]
-TRAINING_BASE = _deep_merge(_BASE_DEFAULT["base"]["default"], TRAINING["base"])
+TRAINING_BASE = merged_with_default("training", "base")
 
 
 def run_seed(seed):
@@ -44,7 +24,7 @@ def train_config(name, *, depth=None, lr=None, seed=0, **sections):
     training.lr.<name>); ``sections`` (e.g. ``training={"epochs": 6}``) are merged in."""
     lr = TRAINING["lr"][name] if lr is None else lr
     cfg = run_config(TRAINING_BASE, name, depth=depth, lr=lr, seed=run_seed(seed))
-    return _deep_merge(cfg, sections)
+    return deep_merge(cfg, sections)
 
 
 TRAINING_RUNS = {}  # enabled chain -> [(label, run config, config key it comes from)]
@@ -60,14 +40,16 @@ def trains(fig, runs):
 
 def _training_errors():
     """Every problem of the runs of the enabled chains, as 'config key' lines."""
-    errors = {}
+    errors, checked = {}, set()  # checked: data sets already found
     for fig, runs in TRAINING_RUNS.items():
         for label, run, key in runs:
             try:
                 resolved = _resolve_training(run)
                 build_learning(resolved)
-                if resolved["data"]["name"] != "teacher":
-                    mnist_format_files(resolved["data"]["path"])
+                data = (resolved["data"]["name"], resolved["data"]["path"])
+                if data[0] != "teacher" and data not in checked:
+                    mnist_format_files(data[1])
+                checked.add(data)
             except (ValueError, FileNotFoundError) as err:
                 where = f"{key} data" if isinstance(err, FileNotFoundError) else key
                 errors.setdefault((where, str(err)), f"({fig}, {label} runs)")

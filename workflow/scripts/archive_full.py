@@ -115,7 +115,7 @@ def main(sm) -> None:
     manifest = {
         "profile": sm.params.profile,
         "figures": config["figures"],
-        "commits": dict(sorted(commits.items(), key=lambda kv: int(kv[0][1:]))),
+        "commits": commits,
         "paper_commit": paper_commit,
         "commit": commit,
         "software": {
