@@ -21,6 +21,8 @@ exact), lets LOCO's projectors see ``warmup`` training batches, freezes each lay
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from sim.config import resolve
@@ -100,8 +102,8 @@ def _cosine(a: np.ndarray, b: np.ndarray) -> float:
 def _batch_projector(rule, layer: int, inputs: np.ndarray) -> np.ndarray:
     """Layer ``layer``'s symmetric input-side matrix ``M`` (``G -> G M``) of a rule for the
     batch ``inputs`` (bias included): LOCO's current projector ``P``, the port's per-batch one
-    (one more step), or DNP's ``Rt^T Rt`` (``Rt = blockdiag(R_l, 1)``: its estimate
-    ``G_V Rt`` of the effective weights is NP's ``G`` times ``Rt^T Rt``; not a projector)."""
+    (one more step), or DNP's ``Rt^T Rt`` (``Rt = blockdiag(R_l, 1)``: its SGD step on ``V``
+    moves the effective weights by ``G_V Rt``, NP's ``G`` times ``Rt^T Rt``; not a projector)."""
     if hasattr(rule, "decorrelators"):
         rt = np.eye(inputs.shape[1])
         rt[:-1, :-1] = rule.decorrelators[layer]
@@ -170,9 +172,12 @@ def layer_estimator_moments(
         sl = slice(i * batch, (i + 1) * batch)
         return net.encode(data.train_x[sl], rng), np.eye(data.n_classes)[data.train_y[sl]]
 
+    warm = {name: copy.deepcopy(net) for name in projected}  # DNP's warm-up rewrites W
     for i in range(warmup):
         for name in projected:
-            make[name].estimate(net, *batch_at(i), rng)
+            make[name].estimate(warm[name], *batch_at(i), rng)
+            if hasattr(make[name], "decorrelate"):  # DNP's R learns (no weight step)
+                make[name].decorrelate(warm[name])
     drive, targets = batch_at(warmup)
     inputs = [with_bias(x) for x in net.forward(drive).pre_rates]
     P = {

@@ -79,7 +79,7 @@ def updater(cfg: dict, rule: str, dtype: str = "float64") -> Callable[[], None]:
         x = pool[state["i"] % len(pool)]
         state["i"] += 1
         est = learner.estimate(net, net.encode(x, rng), targets, rng)
-        optimizer.apply(net.weights, est.grads, learner)
+        learner.update(net, est.grads, optimizer)
 
     for _ in range(20):
         one_update()

@@ -318,7 +318,7 @@ def _train(cfg: dict, out: Path | None, checkpoint: Path | None, *, progress: bo
                     f"training diverged at {step_index} with lr={lr:g}: activity died (the "
                     "readout is the same for every sample of the batch; a layer fell silent)"
                 )
-            steps = optimizer.apply(net.weights, est.grads, rule)
+            steps = rule.update(net, est.grads, optimizer)
             if not all(np.all(np.isfinite(w)) for w in net.weights):
                 raise Diverged(
                     f"training diverged at {step_index} with lr={lr:g}: non-finite weights"

@@ -1,7 +1,8 @@
 """The learning-rule interface and the critical path of a rule's update phase.
 
 A rule maps (network, encoded batch, targets, rng) to one gradient-like estimate per layer,
-``G_l`` with the shape of ``W_l``; the optimiser applies ``W_l <- W_l - step(G_l)``. Each rule
+``G_l`` with the shape of ``W_l``; the optimiser applies ``W_l <- W_l - step(G_l)`` through the
+rule's `update` (DNP steps its own weights ``V_l`` and rewrites ``W_l``). Each rule
 declares which other layers' results every layer's update waits for (`dependencies`), so the
 critical-path depth of the update phase (after the forward passes) can be counted:
 NP, LOCO, WP and DFA need only globally broadcast signals (one stage); BP and FA pass errors
@@ -12,10 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..network import Network
+
+if TYPE_CHECKING:
+    from ..optim import Optimizer
 
 __all__ = ["Estimate", "LearningRule", "critical_path_depth"]
 
@@ -56,6 +61,11 @@ class LearningRule:
     def dependencies(self, depth: int) -> dict[int, tuple[int, ...]]:
         """Layers whose update-phase results layer ``l``'s update waits for."""
         return {l: () for l in range(depth)}
+
+    def update(self, net: Network, grads: list[np.ndarray], optimizer: Optimizer) -> list:
+        """Apply ``optimizer``'s steps for ``grads`` (this rule's `estimate`) to what the rule
+        learns, the network's weights unless a rule says otherwise; returns the steps."""
+        return optimizer.apply(net.weights, grads, self)
 
     def project_step(self, layer: int, step: np.ndarray) -> np.ndarray:
         """Constrain an optimiser's final step (identity except for projecting rules)."""

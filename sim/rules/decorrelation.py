@@ -16,18 +16,19 @@ learns the weights ``V_l`` on ``z`` by NP or ANP, so the network computes ``V_l 
 
     R_l <- R_l - eps ((1 - kappa)/(d - 1) offdiag(C) + 2 kappa mean_i(C_ii - 1) I) R_l
 
-Design (exact, no change to `Network`): the network's weights are the effective ones,
-``W_l = V_l Rt_l`` with ``Rt_l = blockdiag(R_l, 1)`` (bias unchanged), so its forward pass is
-``V_l [R_l x, 1]``. The rule returns ``G_W = G_V Rt_l``, with ``G_V = coeff^T [R_l x, 1]`` the
-(A)NP estimate for ``V_l``: an SGD step ``W <- W - eta G_W`` is exactly ``V <- V - eta G_V``.
-The reference updates ``R`` after the weight step; here that update is applied at the start of
-the next `estimate`, which also rewrites ``W_l <- W_l Rt_l^{-1} Rt_l'`` in place so ``V_l`` is
-kept. With momentum or Adam the optimiser acts on ``G_W`` instead of ``G_V``.
+Design (exact, no change to `Network`): the rule learns ``V_l`` (the reference's layer
+weights) and writes the effective weights ``W_l = V_l Rt_l`` into the network, with ``Rt_l =
+blockdiag(R_l, 1)`` (bias unchanged), so the network's forward pass is ``V_l [R_l x, 1]``. Its
+estimate is ``G_V = coeff^T [R_l x, 1]``, the (A)NP estimate for ``V_l``, and `update` steps
+``V_l`` with it (SGD, momentum or Adam, as the reference steps its layers' weights), then
+updates every ``R_l`` on the batch's clean decorrelated inputs (the reference's order) and
+rewrites ``W_l``: per layer and batch O(B d^2 + n d^2), no factorisation or solve.
 
-T4 for DNP: with the NP estimator, ``G_W = G_NP Rt^T Rt`` on the same draws (tested), so the
-second moment is T4's with the symmetric matrix ``Rt^T Rt`` in place of LOCO's projector:
-decorrelation rescales the input factor ``|x|^2`` to ``|Rt^T Rt x|^2`` and leaves the
-node-noise factor (all perturbed units, T2) as it is (`analysis.layer_estimates`).
+T4 for DNP: with the NP estimator, an SGD step on ``V_l`` moves ``W_l`` by ``G_V Rt = G_NP Rt^T
+Rt`` (``G_NP``: NP's estimate on the same draws; tested), so the second moment is T4's with the
+symmetric matrix ``Rt^T Rt`` in place of LOCO's projector: decorrelation rescales the input
+factor ``|x|^2`` to ``|Rt^T Rt x|^2`` and leaves the node-noise factor (all perturbed units, T2)
+as it is (`analysis.layer_estimates`).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def decorrelation_step(r: np.ndarray, z: np.ndarray, lr: float, kappa: float) ->
     """One step of the reference's decorrelation rule for ``R`` (d, d) on ``z = x R^T``.
 
     ``R - lr ((1 - kappa)/(d - 1) offdiag(C) + 2 kappa mean_i(C_ii - 1) I) R``, ``C = z^T z/B``.
+    With fewer samples than inputs ``C R`` is formed as ``z^T (z R) / B``: O(B d^2), not O(d^3).
 
     Examples
     --------
@@ -62,12 +64,14 @@ def decorrelation_step(r: np.ndarray, z: np.ndarray, lr: float, kappa: float) ->
     """
     d = r.shape[0]
     z = z.reshape(-1, d).astype(np.float64, copy=False)
-    c = z.T @ z / z.shape[0]
-    variance = np.mean(np.diag(c) - 1.0)
-    np.fill_diagonal(c, 0.0)
-    c *= (1.0 - kappa) / max(d - 1, 1)
-    c[np.diag_indices(d)] = 2.0 * kappa * variance
-    return r - lr * (c @ r)
+    b = z.shape[0]
+    variances = np.einsum("bi,bi->i", z, z) / b  # C_ii
+    off = (1.0 - kappa) / max(d - 1, 1)
+    cr = z.T @ (z @ r) / b if b < d else (z.T @ z / b) @ r  # C R
+    cr *= off
+    cr -= (off * variances)[:, None] * r  # the diagonal of C removed
+    cr += (2.0 * kappa * np.mean(variances - 1.0)) * r
+    return r - lr * cr
 
 
 class ActivityNodePerturbation(NodePerturbation):
@@ -157,6 +161,8 @@ class DecorrelatedNodePerturbation(ActivityNodePerturbation):
     ----------
     decorrelators : list of ndarray
         ``R_l`` (n_{l-1}, n_{l-1}) per layer, identity on first use.
+    weights : list of ndarray
+        ``V_l`` per layer, the weights `update` steps (the network's weights on first use).
     """
 
     name = "dnp"
@@ -179,43 +185,48 @@ class DecorrelatedNodePerturbation(ActivityNodePerturbation):
             raise ValueError(f"kappa must be in [0, 1], got {kappa!r}")
         self.estimator, self.decor_lr, self.kappa = estimator, float(decor_lr), float(kappa)
         self.decorrelators: list[np.ndarray] = []
-        self._pending: list[np.ndarray] = []
+        self.weights: list[np.ndarray] = []
+        self._inputs: list[np.ndarray] = []  # the last batch's clean decorrelated inputs
         self._grads_v: list[np.ndarray] = []
 
     def estimate(
         self, net: Network, drive: np.ndarray, targets: np.ndarray, rng: np.random.Generator
     ) -> Estimate:
-        if [r.shape[0] for r in self.decorrelators] != net.sizes[:-1]:
+        """``G_V`` per layer for the network ``V_l [R_l x, 1]`` (see `update`)."""
+        if [w.shape for w in self.weights] != [w.shape for w in net.weights]:
             self.decorrelators = [np.eye(n) for n in net.sizes[:-1]]
-            self._pending = []
-        self._apply_pending(net)
+            self.weights = [w.astype(np.float64, copy=True) for w in net.weights]
         self._grads_v = [np.empty(0)] * net.depth
+        self._inputs = [np.empty(0)] * net.depth
         base = ActivityNodePerturbation if self.estimator == "anp" else NodePerturbation
         est = base.estimate(self, net, drive, targets, rng)
-        # the reference updates R after the weight step: on this batch's clean decorrelated input
-        rates = est.extras["pre_rates"]
-        self._pending = [x @ r.T for x, r in zip(rates, self.decorrelators, strict=True)]
         est.extras["decorrelated_grads"] = self._grads_v
         return est
 
     def layer_estimate(
         self, layer: int, coeff: np.ndarray, pre: np.ndarray, pre_rate: np.ndarray
     ) -> np.ndarray:
-        """``G_W = G_V Rt_l`` with ``G_V = coeff^T [R_l pre, 1]`` (stored for diagnostics)."""
+        """``G_V = coeff^T [R_l pre, 1]``; keeps ``R_l pre_rate`` for the decorrelation step."""
         r = self.decorrelators[layer]
-        grad_v = outer_with_bias(coeff, pre @ r.T)
+        z = pre_rate @ r.T
+        self._inputs[layer] = z
+        grad_v = outer_with_bias(coeff, z if pre is pre_rate else pre @ r.T)
         self._grads_v[layer] = grad_v
-        out = grad_v.copy()
-        out[:, :-1] = grad_v[:, :-1] @ r
-        return out
+        return grad_v
 
-    def _apply_pending(self, net: Network) -> None:
-        """Update every ``R_l`` and rewrite ``W_l <- V_l Rt_l'`` (``V_l = W_l Rt_l^{-1}`` kept)."""
-        if not self._pending or self.decor_lr == 0:
-            return
-        for l, (r, z) in enumerate(zip(self.decorrelators, self._pending, strict=True)):
-            w = net.weights[l]
-            v = np.linalg.solve(r.T, w[:, :-1].T).T
-            self.decorrelators[l] = decorrelation_step(r, z, self.decor_lr, self.kappa)
-            w[:, :-1] = v @ self.decorrelators[l]
-        self._pending = []
+    def update(self, net: Network, grads: list[np.ndarray], optimizer) -> list[np.ndarray]:
+        """Step ``V`` with ``G_V``, then `decorrelate`; returns the steps of ``V``."""
+        steps = optimizer.apply(self.weights, grads, self)
+        self.decorrelate(net)
+        return steps
+
+    def decorrelate(self, net: Network) -> None:
+        """Update every ``R_l`` on the last estimate's clean ``z`` and write ``W_l = V_l Rt_l``."""
+        for l, (v, w) in enumerate(zip(self.weights, net.weights, strict=True)):
+            if self.decor_lr > 0 and self._inputs and self._inputs[l].size:
+                self.decorrelators[l] = decorrelation_step(
+                    self.decorrelators[l], self._inputs[l], self.decor_lr, self.kappa
+                )
+            np.matmul(v[:, :-1], self.decorrelators[l], out=w[:, :-1], casting="same_kind")
+            w[:, -1] = v[:, -1]
+        self._inputs = []

@@ -9,7 +9,7 @@ from sim.losses import loss
 from sim.network import Network
 from sim.optim import Optimizer
 from sim.rules import make_rule, rule_options
-from sim.rules.base import critical_path_depth
+from sim.rules.base import LearningRule, critical_path_depth
 from sim.rules.decorrelation import (
     ActivityNodePerturbation,
     DecorrelatedNodePerturbation,
@@ -107,26 +107,46 @@ def test_dnp_with_identity_decorrelation_equals_its_base_estimate(estimator, bas
         np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 @pytest.mark.parametrize("estimator", ["np", "anp"])
-def test_dnp_network_computes_v_r_x_with_v_trained_by_sgd_on_decorrelated_estimates(estimator):
-    # independent bookkeeping: V <- V - lr G_V (G_V: the estimate on z = R x), R from the rule;
-    # the network's clean output must be the hand-written forward pass of V_l [R_l x, 1]
+def test_dnp_network_computes_v_r_x_with_v_stepped_on_decorrelated_estimates(estimator, optimizer):
+    # independent bookkeeping: V stepped by its own optimiser on G_V (the estimate on z = R x),
+    # as the reference steps its layers; R by the reference's rule on the batch's clean z,
+    # after the weight step; the network's clean output must be the hand-written forward pass
+    # of V_l [R_l x, 1]
     net = _rate_net((5, 6, 3), seed=4)
     x, targets = _batch(net, batch=16, seed=4)
     x = x + 0.5 * x[:, :1]  # correlated inputs
     rule = DecorrelatedNodePerturbation(sigma=0.05, estimator=estimator, decor_lr=0.5)
-    opt = Optimizer("sgd", lr=0.1)
+    opt, own = Optimizer(optimizer, lr=0.01), Optimizer(optimizer, lr=0.01)
     v = [w.copy() for w in net.weights]
+    r = [np.eye(n) for n in net.sizes[:-1]]
     rng = np.random.default_rng(6)
     for _ in range(5):
         est = rule.estimate(net, x, targets, rng)
-        opt.apply(net.weights, est.grads, rule)
-        v = [a - 0.1 * g for a, g in zip(v, est.extras["decorrelated_grads"], strict=True)]
-    est = rule.estimate(net, x, targets, rng)  # applies the pending decorrelation update
-    assert max(np.abs(r - np.eye(r.shape[0])).max() for r in rule.decorrelators) > 1e-2
-    direct, _ = _hand_forward(v, rule.decorrelators, x)
-    np.testing.assert_allclose(est.output, direct, rtol=1e-10, atol=1e-12)
+        _, currents = _hand_forward(v, r, x)
+        inputs = [x] + [np.clip(u, 0.0, 1.0) for u in currents[:-1]]
+        rule.update(net, est.grads, opt)
+        own.apply(v, est.grads, LearningRule())
+        r = [decorrelation_step(a, z @ a.T, 0.5, 1e-3) for a, z in zip(r, inputs, strict=True)]
+    assert max(np.abs(a - np.eye(a.shape[0])).max() for a in r) > 1e-2
+    for got, want in zip(rule.decorrelators + rule.weights, r + v, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+    direct, _ = _hand_forward(v, r, x)
     np.testing.assert_allclose(net.forward(x).output, direct, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("batch", [3, 40])  # fewer and more samples than inputs
+def test_decorrelation_step_is_the_reference_formula_with_c_formed(batch):
+    rng = np.random.default_rng(8)
+    d, kappa, lr = 7, 0.3, 0.2
+    r = np.eye(d) + 0.1 * rng.normal(size=(d, d))
+    z = rng.normal(size=(batch, d)) @ r.T
+    c = z.T @ z / batch
+    off = c - np.diag(np.diag(c))
+    variance = 2 * kappa * np.mean(np.diag(c) - 1) * np.eye(d)
+    want = r - lr * ((1 - kappa) / (d - 1) * off + variance) @ r
+    np.testing.assert_allclose(decorrelation_step(r, z, lr, kappa), want, rtol=1e-13, atol=1e-15)
 
 
 @pytest.mark.parametrize("name", ["anp", "dnp"])

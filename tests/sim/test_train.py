@@ -194,7 +194,7 @@ def test_adam_step_is_projected_again_unless_project_step_is_false():
         for _ in range(3):
             x = rng.uniform(0, 1, (16, 6))
             est = rule.estimate(net, x, np.eye(3)[rng.integers(0, 3, 16)], rng)
-            steps = opt.apply(net.weights, est.grads, rule)
+            steps = rule.update(net, est.grads, opt)
         P = rule.projectors[0].matrix()
         residual = np.linalg.norm(steps[0] - steps[0] @ P) / np.linalg.norm(steps[0])
         assert (residual < 1e-10) == in_range, residual
