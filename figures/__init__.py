@@ -20,6 +20,7 @@ FIGURES = {
     "F9": "simulator",
     "F10": "regime",
     "F11": "budget",
+    "F12": "resolution",
 }
 
 

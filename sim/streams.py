@@ -34,6 +34,7 @@ STREAMS = MappingProxyType(
         "update_cost_inputs": 20,  # random inputs of the update-cost measurement (F8)
         "update_spectra": 21,  # batch encoding and noise of the update spectra (F1)
         "layer_estimates": 31,  # draws of the per-layer estimator moments (F5)
+        "resolution": 32,  # draws of the spiking-resolution measurement (keys: steps, spiking)
         "kmeans_reseed": 40,  # re-seeding of k-means centres that coincide (LOCO, loco_port)
     }
 )

@@ -1,11 +1,12 @@
-"""F5/F6/F10 run: train one config at each rate of ``params.lrs`` (`sim.experiments.lr_sweep`).
+"""F5/F6/F10-F12 run: train one config at each rate of ``params.lrs`` (`sim.experiments.lr_sweep`).
 
 With an input named ``lr_from`` (another run's output, e.g. the learning-rate sweep of the
-first seed) only that run's best rate is trained; when every rate of that run diverged, all of
-``params.lrs`` are. Rates in ``params.fixed`` (optional) are trained in every case. Writes
-``{"config", "lrs", "lr_from", "runs", "best"}``: per rate its per-epoch history (train loss
-and accuracy, validation and test accuracy, update norms) or the divergence message; ``best``
-is the rate with the highest final validation accuracy (None when every rate diverged).
+first seed) only that run's best rate is trained (times each of ``params.lr_factors`` when
+given); when every rate of that run diverged, all of ``params.lrs`` are. Rates in
+``params.fixed`` (optional) are trained in every case. Writes ``{"config", "lrs", "lr_from",
+"runs", "best"}``: per rate its per-epoch history (train loss and accuracy, validation and test
+accuracy, update norms) or the divergence message; ``best`` is the rate with the highest final
+validation accuracy (None when every rate diverged).
 """
 
 import json
@@ -22,7 +23,8 @@ def main(sm) -> None:
         lr_from = sm.input.get("lr_from")
         if lr_from:
             chosen = json.loads(Path(lr_from).read_text())["best"]
-            lrs = lrs if chosen is None else [chosen["lr"]]
+            factors = sm.params.get("lr_factors", [1])
+            lrs = lrs if chosen is None else [chosen["lr"] * f for f in factors]
             print(f"learning rate from {lr_from}: {lrs}")
         lrs += [lr for lr in sm.params.get("fixed", []) if lr not in lrs]
         sweep = lr_sweep(run, lrs)

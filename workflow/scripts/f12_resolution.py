@@ -1,0 +1,25 @@
+"""F12 run: NP's estimate in spiking mode against its rate limit (`analysis.resolution`)."""
+
+import json
+import sys
+from pathlib import Path
+
+from analysis.resolution import estimator_resolution
+
+
+def main(sm) -> None:
+    with open(sm.log[0], "w") as log:
+        sys.stdout = sys.stderr = log
+        p = sm.params
+        out = estimator_resolution(
+            p.run, steps=list(p.steps), sigmas=list(p.sigmas), draws=p.draws, batch=p.batch
+        )
+        for row in out["rows"]:
+            cos = [round(layer["cosine"]["mean"], 4) for layer in row["layers"]]
+            print(row["mode"], row["steps"], row["sigma"], "cosine per layer", cos)
+        out["config"] = p.run
+        Path(sm.output[0]).write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")
+
+
+if __name__ == "__main__" and "snakemake" in globals():
+    main(globals()["snakemake"])  # injected by Snakemake's `script:` directive
