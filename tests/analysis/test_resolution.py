@@ -18,9 +18,7 @@ def measured():
 
 
 def _row(out, mode, steps, sigma):
-    (row,) = [
-        r for r in out["rows"] if (r["mode"], r["steps"], r["sigma"]) == (mode, steps, sigma)
-    ]
+    (row,) = [r for r in out["rows"] if (r["mode"], r["steps"], r["sigma"]) == (mode, steps, sigma)]
     return row
 
 
