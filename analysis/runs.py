@@ -49,20 +49,26 @@ def largest_stable_lr(sweep: dict, min_val_acc: float | None = None) -> float | 
     return max(stable, default=None)
 
 
-def continual_summary(history: Sequence[dict]) -> dict:
-    """F7: accuracy matrix, final accuracy and forgetting of a continual run (a `train` history).
+def continual_summary(history: Sequence[dict], initial: Sequence[float] | None = None) -> dict:
+    """F7: accuracy matrix and the continual-learning metrics of a run (a `train` history).
 
-    ``acc[i][j]`` is the accuracy on task ``j`` (its test split, argmax over its classes)
-    after the last epoch of task ``i``. ``learned[j] = acc[j][j]``; ``final[j] = acc[-1][j]``;
-    the forgetting of task ``j`` (every task but the last) is its best accuracy at any epoch
-    from the start of its training on, minus its final accuracy.
+    ``acc[i][j]`` is the accuracy on task ``j`` (its test split, under the run's protocol)
+    after the last epoch of task ``i``. With ``T`` tasks (Lopez-Paz & Ranzato 2017):
+    ``mean_final_acc`` is the mean of ``final[j] = acc[T-1][j]``; ``plasticity`` the mean of
+    ``learned[j] = acc[j][j]`` (right after learning ``j``); ``bwt`` the mean over ``j < T-1`` of
+    ``acc[T-1][j] - acc[j][j]``; ``fwt`` the mean over ``j > 0`` of ``acc[j-1][j] - initial[j]``,
+    ``initial`` being each task's accuracy before training (None without it); the forgetting of
+    task ``j < T-1`` is its best accuracy at any epoch from the start of its training on minus
+    its final accuracy, ``mean_forgetting`` their mean.
 
     Examples
     --------
     >>> h = [{"task": 0, "task_test_acc": [0.9, 0.5]}, {"task": 1, "task_test_acc": [0.7, 0.8]}]
-    >>> s = continual_summary(h)
+    >>> s = continual_summary(h, initial=[0.5, 0.4])
     >>> s["acc"], s["mean_final_acc"], [round(f, 6) for f in s["forgetting"]]
     ([[0.9, 0.5], [0.7, 0.8]], 0.75, [0.2])
+    >>> round(s["bwt"], 6), round(s["fwt"], 6), round(s["plasticity"], 6)
+    (-0.2, 0.1, 0.85)
     """
     if not history or "task_test_acc" not in history[0]:
         raise ValueError("history must come from a continual run (records with task_test_acc)")
@@ -72,19 +78,29 @@ def continual_summary(history: Sequence[dict]) -> dict:
         raise ValueError(f"history must cover tasks 0..{n_tasks - 1}, got {sorted(last)}")
     acc = [list(map(float, last[i]["task_test_acc"])) for i in range(n_tasks)]
     final = acc[-1]
+    learned = [acc[j][j] for j in range(n_tasks)]
     best = [
         max(float(r["task_test_acc"][j]) for r in history if r["task"] >= j) for j in range(n_tasks)
     ]
     forgetting = [best[j] - final[j] for j in range(n_tasks - 1)]
+    backward = [final[j] - learned[j] for j in range(n_tasks - 1)]
+    forward = (
+        [acc[j - 1][j] - float(initial[j]) for j in range(1, n_tasks)]
+        if initial is not None
+        else []
+    )
     return {
         "acc": acc,
-        "learned": [acc[j][j] for j in range(n_tasks)],
+        "learned": learned,
         "final": final,
         "best": best,
         "forgetting": forgetting,
         "mean_final_acc": float(np.mean(final)),
-        "mean_learned_acc": float(np.mean([acc[j][j] for j in range(n_tasks)])),
+        "mean_learned_acc": float(np.mean(learned)),
+        "plasticity": float(np.mean(learned)),
         "mean_forgetting": float(np.mean(forgetting)) if forgetting else 0.0,
+        "bwt": float(np.mean(backward)) if backward else 0.0,
+        "fwt": float(np.mean(forward)) if forward else None,
     }
 
 

@@ -1,8 +1,9 @@
-"""F7 continual learning: accuracy on every task after each task, and forgetting, per rule.
+"""F7 continual learning: the standard metrics per protocol and rule.
 
-Panels: one heat map per rule of ``acc[after task i][on task j]`` (within-task accuracy, chance
-0.5; mean over seeds), and a bar chart of the mean accuracy right after learning each task,
-the mean final accuracy and the mean forgetting.
+One panel per protocol (task-incremental, class-incremental, permuted pixels): per rule, bars
+of the mean final accuracy over tasks, the plasticity (accuracy right after learning each
+task), the forgetting and the backward transfer (BWT), mean over seeds with the 95 % interval;
+joint training (every task at once) has its final accuracy only. The dotted line is chance.
 """
 
 from __future__ import annotations
@@ -18,64 +19,42 @@ from .io import figure
 
 __all__ = ["make"]
 
+NAMES = LABEL | {"bp": "BP-SGD", "owm": "OWM-BP", "ewc": "EWC", "joint": "joint"}
+COLORS = COLOR | {"owm": "C2", "ewc": "C5", "joint": "0.3"}
+METRICS = (
+    ("mean_final_acc", "final"),
+    ("plasticity", "plasticity"),
+    ("forgetting", "forgetting"),
+    ("bwt", "BWT"),
+)
+TITLES = {
+    "task": "task-incremental",
+    "class": "class-incremental",
+    "permuted": "permuted pixels",
+}
+
 
 def make(summary: str) -> Figure:
     """Build F7 from ``results/F7/summary.json``."""
     s = json.loads(Path(summary).read_text())
+    protocols = s["config"]["protocols"]
     rules = s["config"]["rules"]
-    fig = figure(figsize=(7.0, 2.4), layout="constrained")
-    axes = fig.subplots(1, len(rules) + 1, width_ratios=[1] * len(rules) + [1.3])
-    image = None
-    for ax, rule in zip(axes, rules, strict=False):
-        r = s["rules"][rule]
-        opt = r["optimizer"]
-        name = LABEL[rule] + ("-SGD" if opt["name"] == "sgd" and rule == "bp" else "")
-        ax.set_title(f"{name}", fontsize=8)
-        if "acc" not in r:
-            ax.text(0.5, 0.5, "diverged", ha="center", va="center", transform=ax.transAxes)
-            continue
-        acc = np.array(r["acc"])
-        n = len(acc)
-        image = ax.imshow(acc, vmin=0.5, vmax=1.0, cmap="viridis")
-        for i in range(n):
-            for j in range(n):
-                ax.text(
-                    j,
-                    i,
-                    f"{acc[i, j]:.2f}".removeprefix("0"),
-                    ha="center",
-                    va="center",
-                    fontsize=5,
-                    color="w" if acc[i, j] < 0.8 else "k",
-                )
-        ax.set_xticks(range(n), [str(j + 1) for j in range(n)])
-        ax.set_yticks(range(n), [str(i + 1) for i in range(n)])
-        ax.set_xlabel("on task", fontsize=7)
-        if rule == rules[0]:
-            ax.set_ylabel("after task", fontsize=7)
-    if image is not None:
-        fig.colorbar(image, ax=axes[len(rules) - 1], shrink=0.8, label="accuracy")
-    ax = axes[-1]
-    keys = [
-        ("mean_learned_acc", "just learned"),
-        ("mean_final_acc", "final"),
-        ("mean_forgetting", "forgetting"),
-    ]
+    fig = figure(figsize=(7.0, 1.9 * len(protocols)), layout="constrained")
+    axes = fig.subplots(len(protocols), 1, squeeze=False)[:, 0]
     width = 0.8 / len(rules)
-    for k, rule in enumerate(rules):
-        r = s["rules"][rule]
-        vals = [r[key] if r[key] is not None else np.nan for key, _ in keys]
-        errs = [r[f"{key}_se"] or 0.0 for key, _ in keys]
-        ax.bar(
-            np.arange(3) + (k - (len(rules) - 1) / 2) * width,
-            vals,
-            width,
-            yerr=errs,
-            color=COLOR[rule],
-            label=LABEL[rule],
-        )
-    ax.axhline(0.5, color="0.5", lw=0.7, ls=":")
-    ax.set_xticks(range(3), [label for _, label in keys], fontsize=7)
-    ax.set(ylim=(0, 1), title="mean over tasks")
-    ax.legend(loc="upper right", fontsize=6)
+    for ax, (i, protocol) in zip(axes, enumerate(protocols), strict=True):
+        for k, rule in enumerate(rules):
+            cell = s["cells"].get(f"{protocol}.{rule}", {})
+            vals = [cell.get(m) if cell.get(m) is not None else np.nan for m, _ in METRICS]
+            errs = [cell.get(f"{m}_ci95") or 0.0 for m, _ in METRICS]
+            at = np.arange(len(METRICS)) + (k - (len(rules) - 1) / 2) * width
+            ax.bar(at, vals, width, yerr=errs, color=COLORS[rule], label=NAMES[rule],
+                   error_kw={"lw": 0.6})  # fmt: skip
+        chance = 1 / len(s["tasks"][0]) if protocol == "task" else 0.1
+        ax.axhline(chance, color="0.5", lw=0.7, ls=":")
+        ax.axhline(0.0, color="k", lw=0.5)
+        ax.set_xticks(range(len(METRICS)), [label for _, label in METRICS])
+        ax.set(ylim=(-0.6, 1.0), title=f"{'abc'[i]}  {TITLES[protocol]}")
+        if i == 0:
+            ax.legend(loc="upper right", fontsize=5, ncols=len(rules))
     return fig

@@ -11,7 +11,11 @@ seed               root seed; every random stream is named in `sim.streams`
 data.name          ``fashion_mnist`` (Debian package), ``mnist_dir`` (any MNIST-format
                    directory at ``data.path``) or ``teacher`` (synthetic: 20 inputs, 4 classes)
 data.n_train/...   deterministic stratified subset sizes (``n_val`` carved from train)
-data.tasks         continual learning: list of class lists, trained in sequence
+data.tasks         continual learning, trained in sequence: class lists (protocols ``task``,
+                   ``class``) or the number of permuted copies (``permuted``)
+data.protocol      ``task`` (argmax over each task's classes), ``class`` (over all classes,
+                   one head) or ``permuted`` (each task the data under its own pixel
+                   permutation); ``joint: true`` trains every task at once (multitask bound)
 data.order         ``shuffled`` (a fresh shuffle each epoch) or ``sorted`` (the authors' stream:
                    sorted by class, the same order every epoch; tested on all classes)
 network.depth      number of weight layers (>= 1), ``hidden`` units in each hidden layer
@@ -57,6 +61,8 @@ DEFAULTS: dict[str, Any] = {
         "n_val": 500,
         "n_test": 1000,
         "tasks": None,
+        "protocol": "task",
+        "joint": False,
         "order": "shuffled",
     },
     "network": {
@@ -190,8 +196,8 @@ def _path_or_none(value: Any) -> str | None:
 
 
 def _tasks(value: Any) -> str | None:
-    wanted = "null or a list of class lists, e.g. [[0, 1], [2, 3]]"
-    if value is None:
+    wanted = "null, a list of class lists, e.g. [[0, 1], [2, 3]], or a number of tasks >= 1"
+    if value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
         return None
     if not isinstance(value, list) or not value:
         return wanted
@@ -214,6 +220,7 @@ def _increasing_counts(value: Any) -> str | None:
 
 
 def _checks() -> dict[str, Callable[[Any], str | None]]:
+    from .data import PROTOCOLS
     from .encoders import ENCODERS
     from .network import DTYPES, MODES, PERTURB, READOUTS
     from .neurons import METHODS, RESETS
@@ -227,6 +234,8 @@ def _checks() -> dict[str, Callable[[Any], str | None]]:
         "data.n_val": _integer(0),
         "data.n_test": _integer(1),
         "data.tasks": _tasks,
+        "data.protocol": _choice(*PROTOCOLS),
+        "data.joint": _boolean,
         "network.depth": _integer(1),
         "network.hidden": _integer(1),
         "network.mode": _choice(*MODES),
@@ -257,6 +266,23 @@ def _checks() -> dict[str, Callable[[Any], str | None]]:
         "training.batch_size": _integer(1),
         "training.max_loss_factor": _number(above=1),
     }
+
+
+def _check_continual(data: dict) -> None:
+    """Cross-field checks of data.tasks, data.protocol and data.joint."""
+    tasks, protocol = data["tasks"], data["protocol"]
+    if protocol == "permuted" and tasks is not None and not isinstance(tasks, int):
+        raise ValueError(
+            f"config key 'data.tasks' must be a number of tasks for data.protocol 'permuted', "
+            f"got {tasks!r}"
+        )
+    if protocol != "permuted" and isinstance(tasks, int):
+        raise ValueError(
+            f"config key 'data.tasks' must be class lists for data.protocol {protocol!r} (a "
+            f"number of tasks needs 'permuted'), got {tasks!r}"
+        )
+    if data["joint"] and tasks is None:
+        raise ValueError("config key 'data.joint' needs data.tasks (the tasks to train at once)")
 
 
 def _leaves(cfg: dict, path: str = ""):
@@ -294,6 +320,7 @@ def resolve(config: dict) -> dict:
             raise ValueError(f"config key {key!r} must be {problem}, got {value!r}")
     if cfg["data"]["name"] == "mnist_dir" and not cfg["data"]["path"]:
         raise ValueError("config key 'data.path' is required when data.name is 'mnist_dir'")
+    _check_continual(cfg["data"])
     neuron = cfg["network"]["neuron"]
     if neuron["v_th"] <= neuron["v_reset"]:
         raise ValueError(

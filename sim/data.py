@@ -31,9 +31,12 @@ __all__ = [
     "DEFAULT_DIRECTORY",
     "ENV_VAR",
     "FASHION_MNIST_CLASSES",
+    "PROTOCOLS",
     "Dataset",
     "batches",
     "class_split",
+    "continual_tasks",
+    "joined",
     "load_mnist_format",
     "mnist_format_files",
     "one_hot",
@@ -467,6 +470,64 @@ def permuted_pixels(dataset: Dataset, rng: np.random.Generator) -> Dataset:
         **changes,
         name=f"{dataset.name}[permuted]",
         meta={**dataset.meta, "permutation": perm},
+    )
+
+
+PROTOCOLS = ("task", "class", "permuted")
+
+
+def continual_tasks(
+    dataset: Dataset, tasks: Sequence[Sequence[int]] | int, protocol: str, seed: int
+) -> tuple[list[Dataset], list[list[int] | None]]:
+    """The task sequence of a continual-learning protocol and each task's evaluation classes.
+
+    ``task`` (task-incremental): `class_split` by ``tasks`` (class lists), each task evaluated
+    with the argmax over its own classes. ``class`` (class-incremental): the same tasks, the
+    argmax over all classes (one head). ``permuted`` (domain-incremental): ``tasks`` (an int)
+    copies of the whole dataset, copy ``t`` under its own fixed pixel permutation (stream
+    ``"task_permutation"``, key ``t``), argmax over all classes.
+
+    Examples
+    --------
+    >>> ds = Dataset(train_x=np.eye(4), train_y=np.array([0, 1, 2, 3]),
+    ...              val_x=np.zeros((0, 4)), val_y=np.zeros(0, int),
+    ...              test_x=np.eye(4), test_y=np.array([3, 2, 1, 0]), n_classes=4, name="toy")
+    >>> sets, classes = continual_tasks(ds, [[0, 1], [2, 3]], "class", seed=0)
+    >>> [len(s.train_y) for s in sets], classes
+    ([2, 2], [None, None])
+    >>> sets, classes = continual_tasks(ds, 3, "permuted", seed=0)
+    >>> len(sets), classes, sets[0].train_y.tolist()
+    (3, [None, None, None], [0, 1, 2, 3])
+    """
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
+    if protocol == "permuted":
+        if isinstance(tasks, bool) or not isinstance(tasks, int | np.integer) or tasks < 1:
+            raise ValueError(f"permuted tasks must be a number of tasks >= 1, got {tasks!r}")
+        sets = [permuted_pixels(dataset, stream(seed, "task_permutation", t)) for t in range(tasks)]
+        return sets, [None] * len(sets)
+    sets = class_split(dataset, tasks)
+    return sets, [list(t) if protocol == "task" else None for t in tasks]
+
+
+def joined(tasks: Sequence[Dataset]) -> Dataset:
+    """Every task's splits concatenated: the data of joint (multitask) training.
+
+    Examples
+    --------
+    >>> ds = Dataset(train_x=np.eye(2), train_y=np.array([0, 1]), val_x=np.zeros((0, 2)),
+    ...              val_y=np.zeros(0, int), test_x=np.eye(2), test_y=np.array([1, 0]),
+    ...              n_classes=2, name="toy")
+    >>> joined([ds, ds]).train_y.tolist()
+    [0, 1, 0, 1]
+    """
+    parts = {
+        f"{split}_{kind}": np.concatenate([getattr(t, f"{split}_{kind}") for t in tasks])
+        for split in ("train", "val", "test")
+        for kind in ("x", "y")
+    }
+    return Dataset(
+        **parts, n_classes=tasks[0].n_classes, name=f"joint of {len(tasks)} tasks", meta={}
     )
 
 

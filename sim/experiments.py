@@ -82,15 +82,20 @@ def run_config(
 def lr_sweep(config: dict, lrs: Sequence[float]) -> dict:
     """Train ``config`` at each rate; pick the best final validation accuracy.
 
-    Returns a dict with ``runs`` (per rate: lr, diverged, message, history) and ``best``
-    (the chosen run's lr, val and test accuracy; test accuracy is reported, never used).
+    Returns a dict with ``runs`` (per rate: lr, diverged, message, history, and for continual
+    runs initial_task_test_acc) and ``best`` (the chosen run's lr, val and test accuracy; test
+    accuracy is reported, never used).
     """
     resolve(config)  # fail on a bad config before any training
     runs = []
     for lr in lrs:
         try:
-            history = train(with_lr(config, lr))["history"]
-            runs.append({"lr": float(lr), "diverged": False, "message": "", "history": history})
+            metrics = train(with_lr(config, lr))
+            runs.append(
+                {"lr": float(lr), "diverged": False, "message": "", "history": metrics["history"]}
+            )
+            if "initial_task_test_acc" in metrics:  # continual runs: FWT's baseline
+                runs[-1]["initial_task_test_acc"] = metrics["initial_task_test_acc"]
         except Diverged as err:
             runs.append({"lr": float(lr), "diverged": True, "message": str(err), "history": []})
     finished = [r for r in runs if not r["diverged"]]

@@ -24,8 +24,10 @@ Each ``history`` record: ``epoch`` (1-based, counted over all tasks), ``task`` (
 ``train_loss`` (mean clean loss over the epoch's batches, before each update), ``train_acc``
 (accuracy of those clean passes), ``val_acc`` and ``test_acc`` (after the epoch), and
 ``update_norm`` (mean Frobenius norm of each layer's applied step). All accuracies of a
-continual run use the task's protocol: the argmax runs over the current task's classes only.
-Continual runs add ``task_test_acc`` (test accuracy on every task after this epoch).
+continual run use the task's protocol (``data.protocol``: task-incremental runs the argmax over
+the current task's classes only). Continual runs add ``task_test_acc`` (test accuracy on every
+task after this epoch) and, in ``metrics.json``, ``initial_task_test_acc`` (every task before
+training). After each task's last epoch the rule's ``end_task`` sees the network and the task.
 """
 
 from __future__ import annotations
@@ -43,7 +45,15 @@ from typing import Any
 import numpy as np
 
 from .config import resolve
-from .data import Dataset, batches, class_split, load_mnist_format, one_hot, sorted_by_class
+from .data import (
+    Dataset,
+    batches,
+    continual_tasks,
+    joined,
+    load_mnist_format,
+    one_hot,
+    sorted_by_class,
+)
 from .network import Network
 from .neurons import NeuronParams
 from .optim import Optimizer
@@ -256,11 +266,19 @@ def _train(cfg: dict, out: Path | None, checkpoint: Path | None, *, progress: bo
     rule, optimizer = build_learning(cfg)
     build_network(cfg, 1, 1)  # validates the network settings before the data are loaded
     dataset = load_data(cfg)
-    tasks = cfg["data"]["tasks"]
-    task_sets = class_split(dataset, tasks) if tasks else [dataset]
+    tasks, joint = cfg["data"]["tasks"], cfg["data"]["joint"]
+    continual = tasks is not None
+    task_sets, task_classes = (
+        continual_tasks(dataset, tasks, cfg["data"]["protocol"], cfg["seed"])
+        if continual
+        else ([dataset], [None])
+    )
+    # what is trained in sequence: the tasks, or all of them at once (joint)
+    train_sets, train_classes = (
+        ([joined(task_sets)], [None]) if joint else (task_sets, task_classes)
+    )
     if cfg["data"]["order"] == "sorted":  # the authors' class-sorted stream, unshuffled
-        task_sets = [sorted_by_class(t) for t in task_sets]
-    task_classes = [list(t) for t in tasks] if tasks else [None]
+        train_sets = [sorted_by_class(t) for t in train_sets]
     net = build_network(cfg, dataset.n_features, dataset.n_classes)
     state = {
         "epoch": 0,
@@ -271,6 +289,7 @@ def _train(cfg: dict, out: Path | None, checkpoint: Path | None, *, progress: bo
         "rng": stream(cfg["seed"], "batch_order"),
         "updates": 0,
         "evaluations": [],
+        "initial_task_test_acc": None,
     }
     saved = _load_checkpoint(checkpoint, cfg, force) if checkpoint is not None else None
     if saved is not None:
@@ -281,13 +300,22 @@ def _train(cfg: dict, out: Path | None, checkpoint: Path | None, *, progress: bo
             saved["state"],
         )
     epochs, batch_size = cfg["training"]["epochs"], cfg["training"]["batch_size"]
-    total = epochs * len(task_sets)
+    total = epochs * len(train_sets)  # joint: the tasks' union, as many presentations
+
+    def task_accuracies(rng: np.random.Generator) -> list[float]:
+        return [
+            evaluate(net, t.test_x, t.test_y, rng, c)
+            for t, c in zip(task_sets, task_classes, strict=True)
+        ]
+
+    if continual and state["initial_task_test_acc"] is None:  # before training: FWT's baseline
+        state["initial_task_test_acc"] = task_accuracies(stream(cfg["seed"], "evaluation_at", 0))
     lr = cfg["optimizer"]["lr"]
     eval_updates = set(cfg["training"]["eval_updates"])
     start = time.perf_counter() - sum(state["timing"])
     while state["epoch"] < total:
         task = state["epoch"] // epochs
-        data = task_sets[task]
+        data, classes = train_sets[task], train_classes[task]
         shuffle = state["rng"] if cfg["data"]["order"] == "shuffled" else None
         losses, correct, norms = [], 0, []
         for xb, yb in _progress(
@@ -324,7 +352,7 @@ def _train(cfg: dict, out: Path | None, checkpoint: Path | None, *, progress: bo
                     f"training diverged at {step_index} with lr={lr:g}: non-finite weights"
                 )
             losses.append(est.loss)
-            correct += _correct(est.output, yb, task_classes[task])
+            correct += _correct(est.output, yb, classes)
             norms.append([float(np.linalg.norm(s)) for s in steps])
             state["updates"] += 1
             if state["updates"] in eval_updates:  # a point of the budget curve
@@ -332,26 +360,23 @@ def _train(cfg: dict, out: Path | None, checkpoint: Path | None, *, progress: bo
                 state["evaluations"].append({
                     "updates": state["updates"],
                     "epoch": state["epoch"] + 1,
-                    "val_acc": evaluate(net, data.val_x, data.val_y, at, task_classes[task]),
-                    "test_acc": evaluate(net, data.test_x, data.test_y, at, task_classes[task]),
+                    "val_acc": evaluate(net, data.val_x, data.val_y, at, classes),
+                    "test_acc": evaluate(net, data.test_x, data.test_y, at, classes),
                 })  # fmt: skip
-        if tasks and (state["epoch"] + 1) % epochs == 0 and hasattr(rule, "end_task"):
-            rule.end_task()  # continual learning: protect the finished task
+        if continual and not joint and (state["epoch"] + 1) % epochs == 0:
+            rule.end_task(net, data, stream(cfg["seed"], "end_task", task))  # e.g. protect it
         eval_rng = stream(cfg["seed"], "evaluation", state["epoch"])
         record = {
             "epoch": state["epoch"] + 1,
             "task": task,
             "train_loss": float(np.mean(losses)),
             "train_acc": correct / len(data.train_x),
-            "val_acc": evaluate(net, data.val_x, data.val_y, eval_rng, task_classes[task]),
-            "test_acc": evaluate(net, data.test_x, data.test_y, eval_rng, task_classes[task]),
+            "val_acc": evaluate(net, data.val_x, data.val_y, eval_rng, classes),
+            "test_acc": evaluate(net, data.test_x, data.test_y, eval_rng, classes),
             "update_norm": np.mean(norms, axis=0).tolist(),
         }
-        if tasks:
-            record["task_test_acc"] = [
-                evaluate(net, t.test_x, t.test_y, eval_rng, c)
-                for t, c in zip(task_sets, task_classes, strict=True)
-            ]
+        if continual:
+            record["task_test_acc"] = task_accuracies(eval_rng)
         state["history"].append(record)
         state["timing"].append(time.perf_counter() - start - sum(state["timing"]))
         state["epoch"] += 1
@@ -374,6 +399,8 @@ def _train(cfg: dict, out: Path | None, checkpoint: Path | None, *, progress: bo
     }
     if eval_updates:
         metrics["evaluations"] = state["evaluations"]
+    if continual:
+        metrics["initial_task_test_acc"] = state["initial_task_test_acc"]
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         _atomic_write(out / "metrics.json", _json_bytes(metrics))

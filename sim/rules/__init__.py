@@ -1,4 +1,5 @@
-"""Learning rules by name: NP, LOCO, the port of the authors' LOCO, WP, BP, FA, DFA, ANP, DNP."""
+"""Learning rules by name: NP, LOCO, the port of the authors' LOCO, WP, BP, FA, DFA, ANP, DNP,
+and the continual-learning baselines OWM and EWC."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from .base import Estimate, LearningRule, critical_path_depth
 
 __all__ = ["RULES", "Estimate", "LearningRule", "critical_path_depth", "make_rule", "rule_options"]
 
-RULES = ("np", "loco", "loco_port", "wp", "bp", "fa", "dfa", "anp", "dnp")
+RULES = ("np", "loco", "loco_port", "wp", "bp", "fa", "dfa", "anp", "dnp", "owm", "ewc")
 
 
 def make_rule(name: str, **options) -> LearningRule:
@@ -22,7 +23,7 @@ def make_rule(name: str, **options) -> LearningRule:
     >>> make_rule("sgd")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: rule must be one of ('np', 'loco', ..., 'anp', 'dnp'), got 'sgd'
+    ValueError: rule must be one of ('np', 'loco', ..., 'owm', 'ewc'), got 'sgd'
     """
     if not isinstance(name, str) or name not in RULES:
         raise ValueError(f"rule must be one of {RULES}, got {name!r}")
@@ -69,6 +70,10 @@ def _rule_class(name: str) -> type[LearningRule]:
         from .decorrelation import ActivityNodePerturbation, DecorrelatedNodePerturbation
 
         return ActivityNodePerturbation if name == "anp" else DecorrelatedNodePerturbation
+    if name in ("owm", "ewc"):
+        from .continual import EWC, OWM
+
+        return OWM if name == "owm" else EWC
     from . import gradient
 
     return {"bp": gradient.BP, "fa": gradient.FA, "dfa": gradient.DFA}[name]

@@ -20,6 +20,7 @@ import numpy as np
 from ..network import Network
 
 if TYPE_CHECKING:
+    from ..data import Dataset
     from ..optim import Optimizer
 
 __all__ = ["Estimate", "LearningRule", "critical_path_depth"]
@@ -66,6 +67,10 @@ class LearningRule:
         """Apply ``optimizer``'s steps for ``grads`` (this rule's `estimate`) to what the rule
         learns, the network's weights unless a rule says otherwise; returns the steps."""
         return optimizer.apply(net.weights, grads, self)
+
+    def end_task(self, net: Network, data: Dataset, rng: np.random.Generator) -> None:
+        """Continual learning: called after each task's last epoch with the trained network,
+        the task's data and a generator for any pass over it (default: nothing)."""
 
     def project_step(self, layer: int, step: np.ndarray) -> np.ndarray:
         """Constrain an optimiser's final step (identity except for projecting rules)."""

@@ -106,6 +106,20 @@ def _weight_gradient(delta: np.ndarray, pre: np.ndarray) -> np.ndarray:
     return np.concatenate([delta.T @ pre, delta.sum(axis=0)[:, None]], axis=1)
 
 
+def _per_sample_weight_gradient(delta: np.ndarray, pre: np.ndarray) -> np.ndarray:
+    """``delta_b^T [pre_b, 1]`` per sample (summed over steps): (batch, n_out, n_in + 1)."""
+    if delta.ndim == 3 and pre.ndim == 2:  # constant input current: sum over steps first
+        delta = delta.sum(axis=0)
+    pre = pre.astype(np.float64, copy=False)
+    if delta.ndim == 2:
+        weights = np.einsum("bn,bd->bnd", delta, pre)
+        bias = delta
+    else:
+        weights = np.einsum("tbn,tbd->bnd", delta, pre)
+        bias = delta.sum(axis=0)
+    return np.concatenate([weights, bias[:, :, None]], axis=2)
+
+
 class _GradientRule(LearningRule):
     """Shared forward/backward machinery; subclasses choose how errors reach a layer."""
 
@@ -195,6 +209,22 @@ class _GradientRule(LearningRule):
         Estimate
             ``grads[l]`` with the shape of ``W_l``, the mean clean loss and the readout.
         """
+        result, deltas, pre, targets = self._deltas(net, drive, targets, per_sample=False)
+        grads = [_weight_gradient(delta, x) for delta, x in zip(deltas, pre, strict=True)]
+        mean_loss = float(np.mean(loss(self.loss, result.output, targets)))
+        return Estimate(grads, mean_loss, result.output, {"inputs": pre})
+
+    def per_sample_gradients(
+        self, net: Network, drive: np.ndarray, targets: np.ndarray
+    ) -> list[np.ndarray]:
+        """Each sample's own loss gradient (BP) or pseudo-gradient: per layer an array
+        (batch, *W_l.shape) from one batched backward pass (EWC's Fisher information)."""
+        _, deltas, pre, _ = self._deltas(net, drive, targets, per_sample=True)
+        return [_per_sample_weight_gradient(d, x) for d, x in zip(deltas, pre, strict=True)]
+
+    def _deltas(self, net: Network, drive: np.ndarray, targets: np.ndarray, *, per_sample: bool):
+        """Forward pass, ``delta_l`` of the batch-mean loss (or of each sample's own loss, the
+        backward pass being linear in ``dL/dy``) and the presynaptic inputs of every layer."""
         feedback = self.feedback(net)
         spiking = net.mode == "spiking"
         result = net.forward(drive, record=spiking)
@@ -203,13 +233,13 @@ class _GradientRule(LearningRule):
             raise ValueError(
                 f"targets must have the output's shape {result.output.shape}, got {targets.shape}"
             )
-        d_out = loss_gradient(self.loss, result.output, targets) / targets.shape[0]
+        d_out = loss_gradient(self.loss, result.output, targets)
+        if not per_sample:
+            d_out = d_out / targets.shape[0]
         backward = self._backward_spiking if spiking else self._backward_rate
         deltas = backward(net, result, d_out, feedback)
         pre = [drive, *(result.spikes if spiking else result.pre_rates[1:])][: net.depth]
-        grads = [_weight_gradient(delta, x) for delta, x in zip(deltas, pre, strict=True)]
-        mean_loss = float(np.mean(loss(self.loss, result.output, targets)))
-        return Estimate(grads, mean_loss, result.output)
+        return result, deltas, pre, targets
 
     def _backward_rate(self, net: Network, result, d_out: np.ndarray, feedback) -> list:
         """``delta_l = dL/dI_l`` (batch, n_l) through the transfer function."""

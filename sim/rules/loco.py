@@ -182,7 +182,8 @@ class LOCO(ProjectedNodePerturbation):
     def project_step(self, layer: int, step: np.ndarray) -> np.ndarray:
         return self.projectors[layer].apply(step) if self.projectors else step
 
-    def end_task(self) -> None:
-        """Continual learning: protect every layer's current input subspace from now on."""
+    def end_task(self, net=None, data=None, rng=None) -> None:
+        """Continual learning: protect every layer's current input subspace from now on (the
+        projectors already hold the task's inputs; ``net``, ``data`` and ``rng`` are unused)."""
         for projector in self.projectors:
             projector.protect_current()

@@ -186,8 +186,8 @@ def test_training_chains_run_end_to_end_on_a_tiny_config(project):
     numbers = json.loads((project / "results/numbers.json").read_text())
     timing = json.loads((project / "results/numbers_timing_keys.json").read_text())
     for key in ("F1.rank_bound.L1", "F1.effective_rank.accumulated.loco.L2",
-                "F5.test_acc.loco.L2", "F5.max_learning_depth.bp", "F7.forgetting.loco",
-                "F7.mean_final_acc.bp", "F5.ablation.test_acc.no_lowrank",
+                "F5.test_acc.loco.L2", "F5.max_learning_depth.bp", "F7.forgetting.task.loco",
+                "F7.mean_final_acc.task.bp", "F5.ablation.test_acc.no_lowrank",
                 "F5.ablation.test_acc.full", "F5.layers.max_abs_z"):  # fmt: skip
         assert key in numbers, key
     assert numbers["F1.rank_bound_holds"] is True
@@ -270,7 +270,7 @@ def test_quick_profile_builds_every_figure_numbers_paper_and_report(project):
     for key in ("F9.speedup_vs_brian2_numpy", "F9.spike_mismatches", "F2.max_abs_z",
                 "F3.max_abs_z", "F4.max_abs_z", "F3.loco_loss_ratio_at_best",
                 "F1.effective_rank.single.np.L1", "F5.test_acc.loco.L10",
-                "F5.test_acc.bp.L3", "F6.max_stable_lr.loco", "F7.forgetting.loco",
+                "F5.test_acc.bp.L3", "F6.max_stable_lr.loco", "F7.forgetting.class.loco",
                 "F8.update_depth.bp.L16"):  # fmt: skip
         assert key in numbers, key
     timing = json.loads((project / "results/numbers_timing_keys.json").read_text())
