@@ -8,21 +8,23 @@ F7_RULE = lambda name: "bp" if name == "joint" else name  # joint: BP on every t
 F7_RUNS = list(product(F7["protocols"], F7["rules"], TRAINING["seeds"]))  # (protocol, rule, seed)
 
 
-def f7_run(protocol, name, seed, first_task_only=False):
-    """One F7 run: training.base for the rule, the protocol's tasks (only the first to tune)."""
-    n = 1 if first_task_only else F7["n_tasks"]
-    tasks = n if protocol == "permuted" else F7_TASKS[:n]
-    optimizer = F7["optimizer"].get(name, {})
-    cfg = train_config(
+f7_tasks = lambda protocol, n: n if protocol == "permuted" else F7_TASKS[:n]
+f7_run = lambda protocol, name, seed, first_task_only=False: deep_merge(
+    train_config(
         F7_RULE(name),
         depth=F7["depth"],
-        lr=optimizer.get("lr"),
+        lr=F7["optimizer"].get(name, {}).get("lr"),
         seed=seed,
-        data={"tasks": tasks, "protocol": protocol, "joint": name == "joint" and not first_task_only},
+        data={
+            "tasks": f7_tasks(protocol, 1 if first_task_only else F7["n_tasks"]),
+            "protocol": protocol,
+            "joint": name == "joint" and not first_task_only,
+        },
         training={"epochs": F7["epochs_per_task"]},
-        optimizer={k: v for k, v in optimizer.items() if k != "lr"},
-    )
-    return deep_merge(cfg, {"rule": F7["rule_options"].get(F7_RULE(name), {})})
+        optimizer={k: v for k, v in F7["optimizer"].get(name, {}).items() if k != "lr"},
+    ),
+    {"rule": F7["rule_options"].get(F7_RULE(name), {})},
+)  # one F7 run: training.base for the rule, the protocol's tasks (only the first to tune)
 
 
 trains("F7", [(f"{r}, {p}", f7_run(p, r, 0), "F7") for p in F7["protocols"] for r in F7["rules"]])
