@@ -52,11 +52,11 @@ class OWM(BP):
 
     Parameters
     ----------
-    loss, seed, surrogate_slope, feedback
-        As in `BP`.
     alpha : float
         OWM's regulariser (> 0): how much of an input direction stays learnable after it
         was seen once with norm ``|r|`` is ``alpha / (alpha + |r|^2)``.
+    **gradient
+        `BP`'s options (loss, seed, surrogate_slope, feedback).
 
     Attributes
     ----------
@@ -66,15 +66,10 @@ class OWM(BP):
 
     name = "owm"
 
-    def __init__(
-        self,
-        loss: str = "mse",
-        seed: int = 0,
-        surrogate_slope: float = 5.0,
-        feedback: list[np.ndarray | None] | None = None,
-        alpha: float = 1.0,
-    ) -> None:
-        super().__init__(loss, seed, surrogate_slope, feedback)
+    option_class = BP  # **gradient: BP's options
+
+    def __init__(self, alpha: float = 1.0, **gradient) -> None:
+        super().__init__(**gradient)
         if not (np.isfinite(alpha) and alpha > 0):
             raise ValueError(f"alpha must be a finite number > 0, got {alpha!r}")
         self.alpha = float(alpha)
@@ -104,8 +99,6 @@ class EWC(BP):
 
     Parameters
     ----------
-    loss, seed, surrogate_slope, feedback
-        As in `BP`.
     strength : float
         ``lambda`` (>= 0) of the penalty. Measured on the quick F7 task-incremental sequence
         (3 tasks, SGD 0.05): forgetting 0.015 at 10 against 0.25 without the penalty; 100
@@ -115,6 +108,8 @@ class EWC(BP):
     fisher_samples : int
         Training samples of a finished task whose squared loss gradients give its Fisher
         diagonal (the first ones of the task's training split).
+    **gradient
+        `BP`'s options (loss, seed, surrogate_slope, feedback).
 
     Attributes
     ----------
@@ -124,17 +119,12 @@ class EWC(BP):
 
     name = "ewc"
 
+    option_class = BP  # **gradient: BP's options
+
     def __init__(
-        self,
-        loss: str = "mse",
-        seed: int = 0,
-        surrogate_slope: float = 5.0,
-        feedback: list[np.ndarray | None] | None = None,
-        strength: float = 5.0,
-        normalise: bool = True,
-        fisher_samples: int = 500,
+        self, strength: float = 5.0, normalise: bool = True, fisher_samples: int = 500, **gradient
     ) -> None:
-        super().__init__(loss, seed, surrogate_slope, feedback)
+        super().__init__(**gradient)
         if not (np.isfinite(strength) and strength >= 0):
             raise ValueError(f"strength must be a finite number >= 0, got {strength!r}")
         if isinstance(fisher_samples, bool) or not isinstance(fisher_samples, int):

@@ -70,7 +70,9 @@ class NodePerturbation(LearningRule):
     Parameters
     ----------
     sigma : float
-        Standard deviation of the node noise (> 0).
+        Standard deviation of the node noise (> 0). The default 0.1 is one spike quantum at the
+        spiking network's 10 steps per presentation, the workflow's setting: noise well below
+        1/steps rarely changes a spike and the estimate loses its signal (F12 measures it).
     loss : {"mse", "cross_entropy"}
     noise : {"held", "step"}
         Perturbation held over the presentation or drawn fresh each step (spiking mode).
@@ -87,7 +89,7 @@ class NodePerturbation(LearningRule):
     name = "np"
 
     def __init__(
-        self, sigma: float = 0.05, loss: str = "mse", noise: str = "held", scaling: str = "sigma2"
+        self, sigma: float = 0.1, loss: str = "mse", noise: str = "held", scaling: str = "sigma2"
     ) -> None:
         _check_common(sigma, loss)
         if noise not in NOISE_MODES:
@@ -141,7 +143,7 @@ class ProjectedNodePerturbation(NodePerturbation):
 
     def __init__(
         self,
-        sigma: float = 0.05,
+        sigma: float = 0.1,
         loss: str = "mse",
         noise: str = "held",
         scaling: str = "sigma2",

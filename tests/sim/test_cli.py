@@ -50,7 +50,7 @@ def _run(capsys, *argv: str) -> tuple[int, str]:
         ("rule.sigma=abc", "option 'sigma' of rule 'np' must be a number, got 'abc'"),
         ("training.epochs=1.5", "'training.epochs' must be an integer >= 1"),
         ("network.mode=analog", "'network.mode' must be one of ('spiking', 'rate')"),
-        ("data.tasks=[1, 2]", "'data.tasks' must be null or a list of class lists"),
+        ("data.tasks=[1, 2]", "'data.tasks' must be null, a list of class lists"),
         ("network.neuron.v_reset=2", "'network.neuron.v_th' must exceed"),
         ("nonsense", "--set expects key=value"),
     ],
