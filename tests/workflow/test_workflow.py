@@ -271,6 +271,8 @@ def test_quick_profile_builds_every_figure_numbers_paper_and_report(project):
                 "F3.max_abs_z", "F4.max_abs_z", "F3.loco_loss_ratio_at_best",
                 "F1.effective_rank.single.np.L1", "F5.test_acc.loco.L10",
                 "F5.test_acc.bp.L3", "F6.max_stable_lr.loco", "F7.forgetting.class.loco",
+                "F7.mean_final_acc.permuted.ewc", "F7.fwt.task.owm",
+                "F12.signal.T10.sigma0p1", "F12.test_acc.sorted.loco.T50",
                 "F8.update_depth.bp.L16"):  # fmt: skip
         assert key in numbers, key
     timing = json.loads((project / "results/numbers_timing_keys.json").read_text())
