@@ -1,17 +1,25 @@
 """What the spiking network's time resolution does to node perturbation.
 
 An IF network simulated for ``T`` steps reports rates in quanta of ``1/T`` spikes per step; its
-``T -> inf`` limit is the rate network with the same weights (`sim.transfer`), whose gradient is
-exact. A perturbation of size ``sigma`` on a hidden unit's current reaches the loss only through
-the spikes it adds or removes, so with ``sigma`` well below ``1/T`` most perturbations change no
-spike and NP's estimate loses its signal. `estimator_resolution` measures this per layer, for
-each number of steps and noise size, on one batch at the config's initial weights:
+``T -> inf`` limit is the rate network with the same weights and readout (`sim.transfer`), whose
+gradient is exact. A perturbation of size ``sigma`` on a hidden unit's current reaches the loss
+only through the spikes it adds or removes, so with ``sigma`` well below ``1/T`` most
+perturbations change no spike and NP's estimate loses its signal.
 
-* ``changed``: the fraction of a layer's (sample, unit) rates that one perturbation changes;
-* ``cosine``: the mean cosine of one NP estimate with the rate network's exact gradient, with
-  its standard error over draws (the estimator's signal per update);
-* ``mean_cosine``: the cosine of the mean of the draws' estimates with that gradient (its bias
-  towards the limit, up to the residual noise of ``draws`` estimates);
+NP's mean estimate is built from each unit's loss difference: ``E[G] = (1/sigma^2) E[dL xi] x^T``
+carries, unit by unit, the finite-difference derivative of the loss with respect to that
+unit's current at scale ``sigma`` (the other units only add noise, T2, alike in both modes).
+`estimator_resolution` measures that derivative directly, without NP's noise: on one batch at
+the config's initial weights, for ``units`` random units per layer, the central difference
+``J_fd = (L_b(I_i + sigma) - L_b(I_i - sigma)) / (2 sigma)`` of every sample's loss, against the
+rate limit's exact ``J = dL_b/dI_i`` (BP's per-sample deltas). Per layer:
+
+* ``slope``: ``sum J_fd J / sum J^2``, the share of the true derivative the difference carries
+  (1: NP's mean estimate is the gradient; 0: no signal);
+* ``cosine``: of ``J_fd`` and ``J`` over samples and units;
+* ``zero``: the fraction of (sample, unit) whose loss the perturbation leaves exactly unchanged;
+* ``changed``: the fraction of a layer's (sample, unit) rates one NP perturbation of all units
+  changes (mean over ``draws``);
 * ``readout_error``: ``|y_T - y_rate| / |y_rate|`` of the clean readouts (how far ``T`` steps
   are from the limit).
 
@@ -29,12 +37,12 @@ import numpy as np
 
 from sim.config import resolve
 from sim.experiments import run_config
-from sim.rules import make_rule
+from sim.losses import loss
+from sim.rules.gradient import BP
 from sim.streams import stream
 from sim.train import build_network, load_data, updates_per_epoch
 
 from .regime import curve, run_at
-from .runs import mean_se
 
 __all__ = ["estimator_resolution", "resolution_summary", "sigma_tag", "signal_curves"]
 
@@ -49,9 +57,15 @@ def _cosine(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def estimator_resolution(
-    config: dict, *, steps: list[int], sigmas: list[float], draws: int = 100, batch: int = 100
+    config: dict,
+    *,
+    steps: list[int],
+    sigmas: list[float],
+    draws: int = 10,
+    batch: int = 100,
+    units: int = 20,
 ) -> dict:
-    """Per-layer NP estimate quality against the number of steps and ``sigma`` (module doc).
+    """Per-layer finite-difference derivatives against the rate limit (module docstring).
 
     Parameters
     ----------
@@ -61,25 +75,31 @@ def estimator_resolution(
     steps : list of int
         Numbers of simulation steps per presentation (each >= 1).
     sigmas : list of float
-        Node-noise standard deviations (each > 0).
+        Perturbation sizes (each > 0).
     draws : int
-        NP estimates per (steps, sigma) on the measurement batch (>= 2).
+        NP perturbations per (steps, sigma) for ``changed`` (>= 1).
     batch : int
         Samples in the measurement batch (the first of the training set).
+    units : int
+        Units per layer whose derivative is measured (all when a layer has fewer), the same
+        for every (steps, sigma).
 
     Returns
     -------
     dict
         ``rows``: one per (steps, mode, sigma) with ``mode`` ("rate", "spiking"), ``steps``,
-        ``sigma``, ``readout_error`` and per layer ``changed``, ``cosine`` {mean, se} and
-        ``mean_cosine``; plus ``draws``, ``batch`` and ``sizes``.
+        ``sigma``, ``readout_error`` and per layer ``slope``, ``cosine``, ``zero`` and
+        ``changed``; plus ``draws``, ``batch``, ``units`` (the measured unit indices per
+        layer) and ``sizes``.
     """
     if not steps or not all(isinstance(t, int) and t >= 1 for t in steps):
         raise ValueError(f"steps must be a non-empty list of integers >= 1, got {steps!r}")
     if not sigmas or not all(np.isfinite(s) and s > 0 for s in sigmas):
         raise ValueError(f"sigmas must be a non-empty list of numbers > 0, got {sigmas!r}")
-    if not (isinstance(draws, int) and draws >= 2):
-        raise ValueError(f"draws must be an integer >= 2, got {draws!r}")
+    if not (isinstance(draws, int) and draws >= 1):
+        raise ValueError(f"draws must be an integer >= 1, got {draws!r}")
+    if not (isinstance(units, int) and units >= 1):
+        raise ValueError(f"units must be an integer >= 1, got {units!r}")
     cfg = resolve(run_config(config, "np"))
     if not (isinstance(batch, int) and 1 <= batch <= cfg["data"]["n_train"]):
         raise ValueError(f"batch must be an integer in [1, data.n_train], got {batch!r}")
@@ -95,24 +115,39 @@ def estimator_resolution(
         )
 
     loss_name = cfg["rule"]["loss"]
+    sizes = network("rate", 1).sizes
+    pick = stream(cfg["seed"], "resolution", 0, 0)
+    chosen = [np.sort(pick.choice(n, min(units, n), replace=False)) for n in sizes[1:]]
     rows = []
     for t, mode in product(steps, ("rate", "spiking")):
         net, limit = network(mode, t), network("rate", t)  # the rate net: same readout scale
-        true = make_rule("bp", loss=loss_name).estimate(limit, x, y, None).grads
+        exact = BP(loss=loss_name).per_sample_current_gradients(limit, x, y)
+        true = [g[:, idx] for g, idx in zip(exact, chosen, strict=True)]  # dL_b/dI, measured units
         rng = stream(cfg["seed"], "resolution", t, mode == "spiking")
         drive = net.encode(x, rng)
         clean = net.forward(drive)
         error = _relative(clean.output, limit.forward(x).output)
         for sigma in sigmas:
-            rule = make_rule("np", sigma=sigma, loss=loss_name)
-            cos = np.empty((draws, net.depth))
-            total = [np.zeros_like(g) for g in true]
+            layers = []
+            for l, idx in enumerate(chosen):
+                fd = np.empty((batch, idx.size))
+                for k, i in enumerate(idx):
+                    losses = []
+                    for sign in (1.0, -1.0):
+                        bump = [None] * net.depth
+                        bump[l] = np.zeros((batch, net.sizes[l + 1]))
+                        bump[l][:, i] = sign * sigma
+                        out = net.forward(drive, bump, reuse=clean).output
+                        losses.append(loss(loss_name, out, y))
+                    fd[:, k] = (losses[0] - losses[1]) / (2 * sigma)
+                j = true[l]
+                layers.append({
+                    "slope": float(np.sum(fd * j) / np.sum(j * j)),
+                    "cosine": _cosine(fd, j),
+                    "zero": float(np.mean(fd == 0)),
+                })  # fmt: skip
             changed = np.zeros(net.depth)
-            for r in range(draws):
-                grads = rule.estimate(net, drive, y, rng).grads
-                for l, g in enumerate(grads):
-                    cos[r, l] = _cosine(g, true[l])
-                    total[l] += g
+            for _ in range(draws):
                 noise = [rng.normal(0.0, sigma, (batch, n)) for n in net.sizes[1:]]
                 noisy = net.forward(drive, noise, reuse=clean)
                 outs = [
@@ -120,18 +155,18 @@ def estimator_resolution(
                     (noisy.output, clean.output),
                 ]
                 changed += [np.mean(a != b) for a, b in outs]
-            layers = []
-            for l in range(net.depth):
-                m, se = mean_se(cos[:, l])
-                layers.append({
-                    "changed": float(changed[l] / draws),
-                    "cosine": {"mean": m, "se": se},
-                    "mean_cosine": _cosine(total[l], true[l]),
-                })  # fmt: skip
+            for layer, c in zip(layers, changed / draws, strict=True):
+                layer["changed"] = float(c)
             rows.append({
                 "mode": mode, "steps": t, "sigma": sigma, "readout_error": error, "layers": layers
             })  # fmt: skip
-    return {"rows": rows, "draws": draws, "batch": batch, "sizes": net.sizes}
+    return {
+        "rows": rows,
+        "draws": draws,
+        "batch": batch,
+        "units": [idx.tolist() for idx in chosen],
+        "sizes": sizes,
+    }
 
 
 def sigma_tag(sigma: float) -> str:
@@ -140,11 +175,13 @@ def sigma_tag(sigma: float) -> str:
 
 
 def signal_curves(measurement: dict) -> dict:
-    """Per ``sigma`` (as ``format(sigma, "g")``), against ``steps``: ``signal``, the mean over
-    hidden layers (all but the readout, whose perturbation acts without spikes) of the spiking
-    single-draw cosine over its rate limit's, and ``changed``, the mean fraction of hidden
-    rates one perturbation changes in spiking mode (the rate limit changes every unit in its
-    linear range)."""
+    """Per ``sigma`` (as ``format(sigma, "g")``), against ``steps``, means over the hidden
+    layers (all but the readout, whose perturbation acts without spikes) of the spiking value
+    over its rate limit's: ``signal`` (``slope``: the share of the exact derivative that NP's
+    mean estimate keeps) and ``fidelity`` (``cosine``: how well each single difference follows
+    the derivative; quantisation adds noise that lowers it even where the mean is kept), and
+    ``changed``, the mean fraction of hidden rates one NP perturbation changes in spiking mode
+    (the rate limit changes every unit in its linear range)."""
     rows = {(r["mode"], r["steps"], r["sigma"]): r for r in measurement["rows"]}
     curves: dict = {}
     for (mode, t, sigma), row in sorted(rows.items()):
@@ -152,14 +189,13 @@ def signal_curves(measurement: dict) -> dict:
             continue
         limit = rows[("rate", t, sigma)]["layers"]
         hidden = range(len(row["layers"]) - 1)
-        ratios = [
-            row["layers"][l]["cosine"]["mean"] / limit[l]["cosine"]["mean"]
-            for l in hidden
-            if limit[l]["cosine"]["mean"] > 0
-        ]
-        curve = curves.setdefault(format(sigma, "g"), {"steps": [], "signal": [], "changed": []})
+        curve = curves.setdefault(
+            format(sigma, "g"), {"steps": [], "signal": [], "fidelity": [], "changed": []}
+        )
         curve["steps"].append(t)
-        curve["signal"].append(float(np.mean(ratios)) if ratios else None)
+        for name, key in (("signal", "slope"), ("fidelity", "cosine")):
+            ratios = [row["layers"][l][key] / limit[l][key] for l in hidden if limit[l][key] > 0]
+            curve[name].append(float(np.mean(ratios)) if ratios else None)
         curve["changed"].append(float(np.mean([row["layers"][l]["changed"] for l in hidden])))
     return curves
 
@@ -181,16 +217,16 @@ def resolution_summary(
     -------
     (summary, numbers)
         Numbers (``F12.`` prefix): per steps ``T`` and noise (`sigma_tag`) ``signal.T<T>.
-        <sigma>`` and ``changed...`` (`signal_curves`), ``readout_error.T<T>``; per trained
-        cell ``test_acc.<stream>.<rule>.<cell>`` (final test accuracy at the chosen rate) and
-        ``lr...``, ``gain.<stream>.<cell>`` (LOCO minus NP); ``sigma`` (the runs' noise),
-        ``updates`` and ``hidden``.
+        <sigma>``, ``fidelity...`` and ``changed...`` (`signal_curves`),
+        ``readout_error.T<T>``; per trained cell ``test_acc.<stream>.<rule>.<cell>`` (final
+        test accuracy at the chosen rate) and ``lr...``, ``gain.<stream>.<cell>`` (LOCO minus
+        NP); ``sigma`` (the runs' noise), ``updates`` and ``hidden``.
     """
     curves = signal_curves(measurement)
     numbers: dict = {}
     for sigma, c in curves.items():
         for i, t in enumerate(c["steps"]):
-            for name in ("signal", "changed"):
+            for name in ("signal", "fidelity", "changed"):
                 numbers[f"F12.{name}.T{t}.{sigma_tag(float(sigma))}"] = c[name][i]
     for row in measurement["rows"]:
         if row["mode"] == "spiking":

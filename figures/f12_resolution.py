@@ -1,10 +1,11 @@
 """F12 resolution: what the spiking network's time resolution does to node perturbation.
 
-Panels: (a) per noise size, NP's signal in spiking mode against the number of steps per
-presentation: the hidden layers' single-draw cosine with the gradient over its rate limit's
-(solid) and the fraction of hidden rates one perturbation changes (dashed); (b, c) final test
-accuracy of each rule on the class-sorted and the shuffled stream, trained in rate mode and in
-spiking mode with T steps (noise on the currents).
+Panels: (a) per perturbation size, against the number of steps per presentation, the hidden
+layers' central differences in spiking mode over the rate limit's: their cosine with the exact
+loss derivative (fidelity, solid) and their regression slope on it (signal, the share NP's mean
+estimate keeps; dotted), and the fraction of hidden rates one NP perturbation changes (dashed);
+(b, c) final test accuracy of each rule on the class-sorted and the shuffled stream, trained in
+rate mode and in spiking mode with T steps (noise on the currents).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ def make(summary: str) -> Figure:
     for i, (sigma, curve) in enumerate(s["signal"].items()):
         color = f"C{i}"
         label = rf"$\sigma$ {sigma}"
-        ax_signal.plot(curve["steps"], curve["signal"], "o-", color=color, ms=3, label=label)
+        ax_signal.plot(curve["steps"], curve["fidelity"], "o-", color=color, ms=3, label=label)
+        ax_signal.plot(curve["steps"], curve["signal"], ":", color=color, lw=0.8)
         ax_signal.plot(curve["steps"], curve["changed"], "s--", color=color, ms=2, lw=0.8)
     ax_signal.axhline(1.0, color="0.6", lw=0.6)
     steps = sorted({t for curve in s["signal"].values() for t in curve["steps"]})
@@ -38,7 +40,7 @@ def make(summary: str) -> Figure:
         xlabel="steps per presentation",
         ylabel="spiking / rate limit",
         ylim=(-0.1, 1.3),
-        title="a  NP signal (—), rates changed (- -)",
+        title="a  fidelity (—), signal (··), rates changed (- -)",
     )
     ax_signal.set_xticks(steps, [str(t) for t in steps])
     ax_signal.minorticks_off()

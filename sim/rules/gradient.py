@@ -222,6 +222,14 @@ class _GradientRule(LearningRule):
         _, deltas, pre, _ = self._deltas(net, drive, targets, per_sample=True)
         return [_per_sample_weight_gradient(d, x) for d, x in zip(deltas, pre, strict=True)]
 
+    def per_sample_current_gradients(
+        self, net: Network, drive: np.ndarray, targets: np.ndarray
+    ) -> list[np.ndarray]:
+        """``dL_b/dI_l`` of each sample's own loss: per layer (batch, n_l), summed over steps in
+        spiking mode (BP: exact in rate mode)."""
+        _, deltas, _, _ = self._deltas(net, drive, targets, per_sample=True)
+        return [d.sum(axis=0) if d.ndim == 3 else d for d in deltas]
+
     def _deltas(self, net: Network, drive: np.ndarray, targets: np.ndarray, *, per_sample: bool):
         """Forward pass, ``delta_l`` of the batch-mean loss (or of each sample's own loss, the
         backward pass being linear in ``dL/dy``) and the presynaptic inputs of every layer."""

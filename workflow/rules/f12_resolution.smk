@@ -27,8 +27,9 @@ trains("F12", [(f"{name}, {cell}", f12_run("sorted", name, cell), "F12 (on F10.b
 
 
 rule f12_resolution:
-    """NP's per-layer estimate in spiking mode at each of F12.steps and F12.sigmas against its
-    rate limit's (analysis.resolution), at the regime's initial weights."""
+    """Each layer's loss derivative by central differences of size sigma in spiking mode at each
+    of F12.steps and F12.sigmas against the rate limit's exact one (analysis.resolution), at the
+    regime's initial weights."""
     conda:
         CONDA_ENV
     input:
@@ -41,6 +42,7 @@ rule f12_resolution:
         sigmas=F12["sigmas"],
         draws=F12["draws"],
         batch=F12["batch"],
+        units=F12["units"],
     log:
         "logs/F12/resolution.log",
     resources:

@@ -1,4 +1,4 @@
-"""F12 run: NP's estimate in spiking mode against its rate limit (`analysis.resolution`)."""
+"""F12 run: loss derivatives in spiking mode against the rate limit (`analysis.resolution`)."""
 
 import json
 import sys
@@ -12,11 +12,16 @@ def main(sm) -> None:
         sys.stdout = sys.stderr = log
         p = sm.params
         out = estimator_resolution(
-            p.run, steps=list(p.steps), sigmas=list(p.sigmas), draws=p.draws, batch=p.batch
+            p.run,
+            steps=list(p.steps),
+            sigmas=list(p.sigmas),
+            draws=p.draws,
+            batch=p.batch,
+            units=p.units,
         )
         for row in out["rows"]:
-            cos = [round(layer["cosine"]["mean"], 4) for layer in row["layers"]]
-            print(row["mode"], row["steps"], row["sigma"], "cosine per layer", cos)
+            slopes = [round(layer["slope"], 4) for layer in row["layers"]]
+            print(row["mode"], row["steps"], row["sigma"], "slope per layer", slopes)
         out["config"] = p.run
         Path(sm.output[0]).write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")
 
