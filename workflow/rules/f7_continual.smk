@@ -5,7 +5,11 @@ from itertools import product
 F7 = config["F7"]
 F7_TASKS = [[2 * t, 2 * t + 1] for t in range(F7["n_tasks"])]  # class pairs
 F7_RULE = lambda name: "bp" if name == "joint" else name  # joint: BP on every task at once
-F7_RUNS = list(product(F7["protocols"], F7["rules"], TRAINING["seeds"]))  # (protocol, rule, seed)
+F7_RUNS = [  # (protocol, rule, seed); cells in F7.first_seed_only train the first seed only
+    (p, r, s)
+    for p, r, s in product(F7["protocols"], F7["rules"], TRAINING["seeds"])
+    if s == TRAINING["seeds"][0] or f"{p}.{r}" not in F7["first_seed_only"]
+]
 
 
 f7_tasks = lambda protocol, n: n if protocol == "permuted" else F7_TASKS[:n]
