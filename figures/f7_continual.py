@@ -54,7 +54,7 @@ def make(summary: str) -> Figure:
         ax.axhline(chance, color="0.5", lw=0.7, ls=":")
         ax.axhline(0.0, color="k", lw=0.5)
         ax.set_xticks(range(len(METRICS)), [label for _, label in METRICS])
-        ax.set(ylim=(-0.6, 1.0), title=f"{'abc'[i]}  {TITLES[protocol]}")
-        if i == 0:
-            ax.legend(loc="upper right", fontsize=5, ncols=len(rules))
+        ax.set(ylim=(-1.05, 1.05), title=f"{'abc'[i]}  {TITLES[protocol]}")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper center", fontsize=6, ncols=len(rules))
     return fig
