@@ -71,10 +71,8 @@ def continual_rules_summary(
         numbers[f"F7.lr.{tag}"] = runs[0]["lr"]
         numbers[f"F7.diverged.{tag}"] = len(runs) - len(done)
         entry: dict = {"lr": runs[0]["lr"], "diverged": len(runs) - len(done)}
-        for metric in METRICS:
+        for metric in ("mean_final_acc",) if rule == "joint" else METRICS:
             values = [s.get(_KEY.get(metric, metric)) for s in per_seed]
-            if rule == "joint" and metric != "mean_final_acc":
-                continue
             key = f"F7.{metric}.{tag}"
             numbers[key] = mean(values)
             entry[metric], entry[f"{metric}_se"] = mean_se(values)

@@ -34,7 +34,7 @@ from sim.train import build_network, load_data
 
 from .theory import depth_second_moments
 
-__all__ = ["layer_estimator_moments", "predicted_second_moments"]
+__all__ = ["cosine_similarity", "layer_estimator_moments", "predicted_second_moments"]
 
 
 def predicted_second_moments(
@@ -94,7 +94,8 @@ def _stats(values: np.ndarray) -> dict:
     return {"mc": float(values.mean()), "se": float(values.std(ddof=1) / np.sqrt(values.size))}
 
 
-def _cosine(a: np.ndarray, b: np.ndarray) -> float:
+def cosine_similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Cosine of two arrays taken as flat vectors (0 when either is zero)."""
     na, nb = np.linalg.norm(a), np.linalg.norm(b)
     return float(np.sum(a * b) / (na * nb)) if na > 0 and nb > 0 else 0.0
 
@@ -196,7 +197,7 @@ def layer_estimator_moments(
         for l, G in enumerate(grads):
             for name, est in [("np", G)] + [(n, G @ P[n][l]) for n in projected]:
                 second[name][r, l] = np.sum(est**2)
-                cosine[name][r, l] = _cosine(est, true[l])
+                cosine[name][r, l] = cosine_similarity(est, true[l])
     layers = []
     for l in range(depth):
         row = {

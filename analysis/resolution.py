@@ -42,6 +42,7 @@ from sim.rules.gradient import BP
 from sim.streams import stream
 from sim.train import build_network, load_data, updates_per_epoch
 
+from .layer_estimates import cosine_similarity
 from .regime import curve, run_at
 
 __all__ = ["estimator_resolution", "resolution_summary", "sigma_tag", "signal_curves"]
@@ -49,11 +50,6 @@ __all__ = ["estimator_resolution", "resolution_summary", "sigma_tag", "signal_cu
 
 def _relative(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(a - b) / np.linalg.norm(b))
-
-
-def _cosine(a: np.ndarray, b: np.ndarray) -> float:
-    na, nb = np.linalg.norm(a), np.linalg.norm(b)
-    return float(np.sum(a * b) / (na * nb)) if na > 0 and nb > 0 else 0.0
 
 
 def estimator_resolution(
@@ -143,7 +139,7 @@ def estimator_resolution(
                 j = true[l]
                 layers.append({
                     "slope": float(np.sum(fd * j) / np.sum(j * j)),
-                    "cosine": _cosine(fd, j),
+                    "cosine": cosine_similarity(fd, j),
                     "zero": float(np.mean(fd == 0)),
                 })  # fmt: skip
             changed = np.zeros(net.depth)

@@ -26,7 +26,7 @@ STREAMS = MappingProxyType(
         "test_subset": 1,  # rows drawn from the test file
         "batch": 2,  # per batch (keys: epoch, batch): input encoding and perturbation noise
         "evaluation": 3,  # per epoch (key: epoch): input encoding of the evaluation passes
-        "evaluation_at": 7,  # budget-curve evaluations (key: update count), training.eval_updates
+        "evaluation_at": 7,  # evaluations at an update count (training.eval_updates; 0: before)
         "weight_init": 4,  # initial weights of the network
         "batch_order": 5,  # the shuffle of the training set, once per epoch
         "feedback": 6,  # fixed random feedback matrices of FA and DFA (key: layer)
@@ -34,7 +34,7 @@ STREAMS = MappingProxyType(
         "update_cost_inputs": 20,  # random inputs of the update-cost measurement (F8)
         "update_spectra": 21,  # batch encoding and noise of the update spectra (F1)
         "layer_estimates": 31,  # draws of the per-layer estimator moments (F5)
-        "resolution": 32,  # draws of the spiking-resolution measurement (keys: steps, spiking)
+        "resolution": 32,  # spiking-resolution measurement (keys: steps, spiking; 0, 0: its units)
         "task_permutation": 11,  # the pixel permutation of each permuted task (key: task)
         "end_task": 12,  # input encoding of a rule's end-of-task pass (EWC's Fisher; key: task)
         "kmeans_reseed": 40,  # re-seeding of k-means centres that coincide (LOCO, loco_port)

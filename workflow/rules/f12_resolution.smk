@@ -1,6 +1,7 @@
 # F12 resolution: what the spiking network's time resolution does to node perturbation and to
-# the regime's verdict: NP's estimate against its rate limit per steps and noise size, and the
-# regime's network (F10.base) trained by NP and LOCO in rate mode and in spiking mode.
+# the regime's verdict: each unit's loss derivative by central differences against the rate
+# limit's, per steps and perturbation size, and the regime's network (F10.base) trained by NP
+# and LOCO in rate mode and in spiking mode.
 from itertools import product
 
 F12 = config["F12"]

@@ -13,11 +13,12 @@ F7_RUNS = [  # (protocol, rule, seed); cells in F7.first_seed_only train the fir
 
 
 f7_tasks = lambda protocol, n: n if protocol == "permuted" else F7_TASKS[:n]
+f7_lr = lambda name: F7["optimizer"].get(name, {}).get("lr", TRAINING["lr"][F7_RULE(name)])
 f7_run = lambda protocol, name, seed, first_task_only=False: deep_merge(
     train_config(
         F7_RULE(name),
         depth=F7["depth"],
-        lr=F7["optimizer"].get(name, {}).get("lr"),
+        lr=f7_lr(name),
         seed=seed,
         data={
             "tasks": f7_tasks(protocol, 1 if first_task_only else F7["n_tasks"]),
@@ -54,8 +55,7 @@ rule f7_tune:
     params:
         run=lambda wc: f7_run(wc.protocol, wc.rule, TRAINING["seeds"][0], first_task_only=True),
         lrs=lambda wc: [
-            f * f7_run(wc.protocol, wc.rule, 0)["optimizer"]["lr"]
-            for f in F7["rule_lr_factors"].get(wc.rule, F7["lr_factors"])
+            f * f7_lr(wc.rule) for f in F7["rule_lr_factors"].get(wc.rule, F7["lr_factors"])
         ],
     log:
         "logs/F7/tune_{protocol}_{rule}.log",
@@ -82,7 +82,7 @@ rule f7_train:
         seed=r"\d+",
     params:
         run=lambda wc: f7_run(wc.protocol, wc.rule, int(wc.seed)),
-        lrs=lambda wc: [f7_run(wc.protocol, wc.rule, 0)["optimizer"]["lr"]],  # if the sweep diverged
+        lrs=lambda wc: [f7_lr(wc.rule)],  # if the sweep diverged
     log:
         "logs/F7/train_{protocol}_{rule}_s{seed}.log",
     resources:
