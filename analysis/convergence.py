@@ -1,4 +1,6 @@
 """F6, measured convergence: NP and LOCO over the rate grid; curves at each rule's best rate.
+The SGD panel (`sgd_grid_summary`): measured stability edges and best rates against
+`analysis.stability`'s predictions.
 
 Per rule and rate, the final validation and test accuracies are averaged over seeds; a rate at
 which any seed diverged counts as diverged. The best rate has the highest mean final validation
@@ -15,7 +17,7 @@ from sim.train import updates_per_epoch
 
 from .runs import chance, mean_se
 
-__all__ = ["rate_grid_summary"]
+__all__ = ["rate_grid_summary", "sgd_edge", "sgd_grid_summary"]
 
 
 def rate_grid_summary(
@@ -110,5 +112,121 @@ def rate_grid_summary(
         "F6.final_acc_se": every_rate,
         "F6.best_lr_ratio": "a rule's best rate is absent",
         "F6.max_stable_lr_ratio": "a rule's largest stable rate is absent",
+    }
+    return summary, numbers, absent
+
+
+Z_AGREE = 2.0  # a prediction agrees when its +-2 SE interval meets the measured bracket
+
+
+def sgd_edge(grid: list[dict]) -> tuple[float | None, float | None]:
+    """The measured stability edge of a rate sweep as a bracket ``(stable, diverged)``: the
+    smallest rate at which any seed diverged and the largest rate below it (None: the lowest
+    rate diverged, or no rate did: the edge lies above the grid).
+
+    >>> sgd_edge([{"lr": 0.1, "diverged": False}, {"lr": 0.3, "diverged": True},
+    ...           {"lr": 1.0, "diverged": False}])
+    (0.1, 0.3)
+    """
+    rates = sorted(grid, key=lambda e: e["lr"])
+    first = next((e["lr"] for e in rates if e["diverged"]), None)
+    below = [e["lr"] for e in rates if first is None or e["lr"] < first]
+    return (max(below) if below else None), first
+
+
+def _meets(lo: float | None, hi: float | None, centre: float, se: float) -> bool:
+    """Does the interval ``centre +- Z_AGREE se`` meet ``[lo, hi]`` (None: open end)?"""
+    return (hi is None or centre - Z_AGREE * se <= hi) and (
+        lo is None or centre + Z_AGREE * se >= lo
+    )
+
+
+def _quotient(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b is not None else None
+
+
+def sgd_grid_summary(runs: dict, predictions: dict, *, cfg: dict) -> tuple[dict, dict, dict]:
+    """F6's SGD panel: per rule and depth the sweep, its edge bracket and best rate, against
+    the predicted ones; LOCO's edge over NP's, measured and predicted.
+
+    ``runs``: {(rule, depth, rate as named, seed): one-rate lr_sweep record};
+    ``predictions``: {depth: `analysis.stability.sgd_rate_predictions` output}; ``cfg`` the
+    F6.sgd settings. A rate diverged when any seed did. Returns (summary, numbers, absent).
+    """
+    cells: dict = {}
+    for (rule, depth, _rate, _seed), record in runs.items():
+        (run,) = record["runs"]
+        cells.setdefault((rule, int(depth)), {}).setdefault(run["lr"], []).append(run)
+    summary: dict = {"config": dict(cfg), "cells": {}, "ratios": {}}
+    numbers: dict = {"F6.sgd.epochs": cfg["epochs"], "F6.sgd.n_lrs": len(cfg["lr_grid"])}
+    for (rule, depth), by_lr in sorted(cells.items()):
+        grid = []
+        for lr in sorted(by_lr):
+            seeds = by_lr[lr]
+            entry = {"lr": lr, "diverged": any(r["diverged"] for r in seeds), "seeds": len(seeds)}
+            entry["n_diverged"] = sum(r["diverged"] for r in seeds)
+            if not entry["diverged"]:
+                entry["final_val"] = float(np.mean([r["history"][-1]["val_acc"] for r in seeds]))
+                entry["final_test"] = float(np.mean([r["history"][-1]["test_acc"] for r in seeds]))
+            grid.append(entry)
+        stable, diverged = sgd_edge(grid)
+        ok = [e for e in grid if not e["diverged"]]
+        best = max(ok, key=lambda e: e["final_val"], default=None)
+        pred = predictions[depth]["rules"][rule]
+        cell = f"{rule}.L{depth}"
+        agrees = _meets(stable, diverged, pred["max_stable"], pred["max_stable_se"])
+        summary["cells"][cell] = {
+            "rule": rule,
+            "depth": depth,
+            "grid": grid,
+            "max_stable_lr": stable,
+            "first_diverged_lr": diverged,
+            "best_lr": best and best["lr"],
+            "predicted": pred,
+            "edge_agrees": agrees,
+        }
+        numbers |= {
+            f"F6.sgd.max_stable_lr.{cell}": stable,
+            f"F6.sgd.first_diverged_lr.{cell}": diverged,
+            f"F6.sgd.best_lr.{cell}": best and best["lr"],
+            f"F6.sgd.final_acc.{cell}": best and best["final_test"],
+            f"F6.sgd.predicted_max_stable_lr.{cell}": pred["max_stable"],
+            f"F6.sgd.predicted_max_stable_lr_se.{cell}": pred["max_stable_se"],
+            f"F6.sgd.predicted_best_lr.{cell}": pred["best"],
+            f"F6.sgd.predicted_best_lr_se.{cell}": pred["best_se"],
+            f"F6.sgd.edge_agrees.{cell}": agrees,
+            # measured edge over predicted: the bracket's ends (None: open)
+            f"F6.sgd.edge_ratio_lo.{cell}": stable and stable / pred["max_stable"],
+            f"F6.sgd.edge_ratio_hi.{cell}": diverged and diverged / pred["max_stable"],
+            f"F6.sgd.best_ratio.{cell}": best and best["lr"] / pred["best"],
+        }
+    for depth, pred in sorted(predictions.items()):
+        for rule, ratio in pred["ratios"].items():
+            mine, ref = summary["cells"][f"{rule}.L{depth}"], summary["cells"][f"np.L{depth}"]
+            lo = _quotient(mine["max_stable_lr"], ref["first_diverged_lr"])  # the brackets'
+            hi = _quotient(mine["first_diverged_lr"], ref["max_stable_lr"])  # widest ratio
+            key = f"{rule}_np.L{depth}"
+            summary["ratios"][key] = {"measured": [lo, hi], "predicted": ratio}
+            numbers |= {
+                f"F6.sgd.edge_ratio_measured_lo.{key}": lo,
+                f"F6.sgd.edge_ratio_measured_hi.{key}": hi,
+                f"F6.sgd.edge_ratio_predicted.{key}": ratio["max_stable"],
+                f"F6.sgd.edge_ratio_predicted_se.{key}": ratio["max_stable_se"],
+                f"F6.sgd.edge_ratio_agrees.{key}": _meets(
+                    lo, hi, ratio["max_stable"], ratio["max_stable_se"]
+                ),
+                f"F6.sgd.curvature_ratio.{key}": ratio["curvature"],
+                f"F6.sgd.descent_ratio.{key}": ratio["descent"],
+            }
+    absent = {
+        "F6.sgd.max_stable_lr": "the lowest SGD rate of the grid diverged",
+        "F6.sgd.first_diverged_lr": "no SGD rate of the grid diverged (the edge lies above it)",
+        "F6.sgd.best_lr": "every SGD rate diverged",
+        "F6.sgd.final_acc": "every SGD rate diverged",
+        "F6.sgd.best_ratio": "every SGD rate diverged",
+        "F6.sgd.edge_ratio_lo": "the lowest SGD rate of the grid diverged",
+        "F6.sgd.edge_ratio_hi": "no SGD rate of the grid diverged",
+        "F6.sgd.edge_ratio_measured_lo": "an edge bracket is open at this end",
+        "F6.sgd.edge_ratio_measured_hi": "an edge bracket is open at this end",
     }
     return summary, numbers, absent

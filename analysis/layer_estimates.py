@@ -34,7 +34,13 @@ from sim.train import build_network, load_data
 
 from .theory import depth_second_moments
 
-__all__ = ["cosine_similarity", "layer_estimator_moments", "predicted_second_moments"]
+__all__ = [
+    "batch_projector",
+    "cosine_similarity",
+    "layer_estimator_moments",
+    "predicted_second_moments",
+    "warm_up",
+]
 
 
 def predicted_second_moments(
@@ -100,7 +106,7 @@ def cosine_similarity(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.sum(a * b) / (na * nb)) if na > 0 and nb > 0 else 0.0
 
 
-def _batch_projector(rule, layer: int, inputs: np.ndarray) -> np.ndarray:
+def batch_projector(rule, layer: int, inputs: np.ndarray) -> np.ndarray:
     """Layer ``layer``'s symmetric input-side matrix ``M`` (``G -> G M``) of a rule for the
     batch ``inputs`` (bias included): LOCO's current projector ``P``, the port's per-batch one
     (one more step), or DNP's ``Rt^T Rt`` (``Rt = blockdiag(R_l, 1)``: its SGD step on ``V``
@@ -111,6 +117,18 @@ def _batch_projector(rule, layer: int, inputs: np.ndarray) -> np.ndarray:
         return rt.T @ rt
     projector = rule.projectors[layer]
     return projector.matrix() if hasattr(projector, "matrix") else projector(inputs)
+
+
+def warm_up(net, rules: dict, names, batch_at, batches: int, rng) -> None:
+    """Let the rules ``names`` of ``rules`` (name -> rule) see training batches
+    ``batch_at(0 .. batches - 1)`` without a weight step on ``net``: LOCO's projectors track the
+    inputs, DNP's decorrelation learns (on a copy of ``net``: DNP rewrites ``W``)."""
+    warm = {name: copy.deepcopy(net) for name in names}
+    for i in range(batches):
+        for name in names:
+            rules[name].estimate(warm[name], *batch_at(i), rng)
+            if hasattr(rules[name], "decorrelate"):  # DNP's R learns (no weight step)
+                rules[name].decorrelate(warm[name])
 
 
 def layer_estimator_moments(
@@ -173,16 +191,11 @@ def layer_estimator_moments(
         sl = slice(i * batch, (i + 1) * batch)
         return net.encode(data.train_x[sl], rng), np.eye(data.n_classes)[data.train_y[sl]]
 
-    warm = {name: copy.deepcopy(net) for name in projected}  # DNP's warm-up rewrites W
-    for i in range(warmup):
-        for name in projected:
-            make[name].estimate(warm[name], *batch_at(i), rng)
-            if hasattr(make[name], "decorrelate"):  # DNP's R learns (no weight step)
-                make[name].decorrelate(warm[name])
+    warm_up(net, make, projected, batch_at, warmup, rng)
     drive, targets = batch_at(warmup)
     inputs = [with_bias(x) for x in net.forward(drive).pre_rates]
     P = {
-        name: [_batch_projector(make[name], l, x) for l, x in enumerate(inputs)]
+        name: [batch_projector(make[name], l, x) for l, x in enumerate(inputs)]
         for name in projected
     }
     per_sample = _per_sample_gradients(net, drive, targets, bp)

@@ -4,7 +4,9 @@ Panels: (a) validation (solid) and test (dashed) accuracy after every epoch at e
 learning rate (chosen on final validation accuracy), with updates on the top axis; (b) final
 validation accuracy against the learning rate, diverged rates marked x at the bottom, the best
 rate as a star and the largest stable rate (no divergence, above the "learns" threshold) as a
-vertical line.
+vertical line. Second row, one panel per depth of the SGD sweeps (rate mode, plain SGD): final
+validation accuracy against the rate, diverged rates marked x, and the predicted maximal stable
+rate (shaded: +-2 SE) and best rate (triangle) of `analysis.stability`.
 """
 
 from __future__ import annotations
@@ -24,8 +26,14 @@ __all__ = ["make"]
 def make(summary: str) -> Figure:
     """Build F6 from ``results/F6/summary.json``."""
     s = json.loads(Path(summary).read_text())
-    fig = figure(figsize=(7.0, 2.6), layout="constrained")
-    ax_a, ax_b = fig.subplots(1, 2)
+    sgd = s.get("sgd", {"cells": {}})  # summaries before the SGD panel have none
+    sgd_depths = sorted({c["depth"] for c in sgd["cells"].values()})
+    rows = 2 if sgd_depths else 1
+    fig = figure(figsize=(7.0, 2.6 * rows), layout="constrained")
+    axes = fig.subplots(rows, max(2, len(sgd_depths)), squeeze=False)
+    ax_a, ax_b = axes[0][:2]
+    for ax in axes[0][2:]:
+        ax.set_axis_off()
     per_epoch = s["updates_per_epoch"]
     for rule in s["config"]["rules"]:
         r = s["rules"][rule]
@@ -71,4 +79,32 @@ def make(summary: str) -> Figure:
         title="b  rate sweep (star best, line largest stable)",
     )
     ax_b.legend(loc="upper left", fontsize=6)
+    for k, (depth, ax) in enumerate(zip(sgd_depths, axes[1], strict=False)):
+        _sgd_panel(ax, sgd, depth, "cdef"[k])
+    for ax in axes[1][len(sgd_depths) :] if rows == 2 else []:
+        ax.set_axis_off()
     return fig
+
+
+def _sgd_panel(ax, sgd: dict, depth: int, letter: str) -> None:
+    """One depth's SGD sweeps against the predicted maximal stable and best rates."""
+    for cell in (c for c in sgd["cells"].values() if c["depth"] == depth):
+        rule, color = cell["rule"], COLOR[cell["rule"]]
+        lrs = np.array([e["lr"] for e in cell["grid"]])
+        final = np.array([np.nan if e["diverged"] else e["final_val"] for e in cell["grid"]])
+        ax.plot(lrs, final, color=color, marker="o", ms=3, label=LABEL[rule])
+        bad = np.isnan(final)
+        ax.plot(lrs[bad], np.full(bad.sum(), 0.02), "x", color=color, ms=5)
+        pred = cell["predicted"]
+        edge, se = pred["max_stable"], pred["max_stable_se"]
+        ax.axvspan(max(edge - 2 * se, edge / 50), edge + 2 * se, color=color, alpha=0.15, lw=0)
+        ax.axvline(edge, color=color, lw=0.8, ls="--")
+        ax.plot([pred["best"]], [0.97], "v", color=color, ms=5)
+    ax.set(
+        xscale="log",
+        ylim=(0, 1),
+        xlabel="learning rate (plain SGD)",
+        ylabel="final validation accuracy",
+        title=f"{letter}  SGD, {depth} layers (dashed: predicted edge, v: best)",
+    )
+    ax.legend(loc="center left", fontsize=6)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["LOSSES", "loss", "loss_gradient"]
+__all__ = ["LOSSES", "loss", "loss_gradient", "output_curvature"]
 
 LOSSES = ("mse", "mean_squared", "cross_entropy")
 
@@ -57,3 +57,24 @@ def loss_gradient(name: str, output: np.ndarray, target: np.ndarray) -> np.ndarr
     if name == "mean_squared":
         return 2.0 * (output - target) / output.shape[-1]
     return np.exp(_log_softmax(output)) - target
+
+
+def output_curvature(name: str, output: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    """Per-sample ``v^T (d^2 L_b / dy^2) v`` for output changes ``v = direction``: the
+    Gauss-Newton quadratic form (``|v|^2``, ``2 |v|^2 / n_out``, and for cross-entropy
+    ``sum_k p_k v_k^2 - (p . v)^2`` with ``p = softmax(y)``), shape (batch,).
+
+    Examples
+    --------
+    >>> output_curvature("mse", np.zeros((1, 2)), np.array([[3.0, 4.0]])).tolist()
+    [25.0]
+    >>> output_curvature("cross_entropy", np.zeros((1, 2)), np.array([[1.0, -1.0]])).tolist()
+    [1.0]
+    """
+    _check(name)
+    if name == "mse":
+        return np.sum(direction**2, axis=-1)
+    if name == "mean_squared":
+        return 2.0 * np.mean(direction**2, axis=-1)
+    p = np.exp(_log_softmax(output))
+    return np.sum(p * direction**2, axis=-1) - np.sum(p * direction, axis=-1) ** 2

@@ -35,6 +35,7 @@ STREAMS = MappingProxyType(
         "update_spectra": 21,  # batch encoding and noise of the update spectra (F1)
         "layer_estimates": 31,  # draws of the per-layer estimator moments (F5)
         "resolution": 32,  # spiking-resolution measurement (keys: steps, spiking; 0, 0: its units)
+        "sgd_rates": 33,  # draws of the one-step SGD rate prediction (F6, analysis.stability)
         "task_permutation": 11,  # the pixel permutation of each permuted task (key: task)
         "end_task": 12,  # input encoding of a rule's end-of-task pass (EWC's Fisher; key: task)
         "kmeans_reseed": 40,  # re-seeding of k-means centres that coincide (LOCO, loco_port)

@@ -34,3 +34,44 @@ def test_best_rate_stable_edge_and_divergence():
     assert n["F6.n_diverged_lrs.np"] == 1 and n["F6.val_acc_at_max_lr.np"] is None
     assert n["F6.updates_per_epoch"] == 4 and n["F6.max_stable_lr_ratio"] == 1.0
     assert s["rules"]["loco"]["grid"][1]["test_acc"] == pytest.approx([0.3, 0.55])
+
+
+def _prediction(edges: dict, ratio_se: float = 0.05) -> dict:
+    rules = {
+        r: {"max_stable": e, "max_stable_se": e / 20, "best": e / 2, "best_se": e / 40}
+        for r, e in edges.items()
+    }
+    ratios = {
+        r: {"max_stable": e / edges["np"], "max_stable_se": ratio_se, "descent": 0.9,
+            "curvature": 0.9 * edges["np"] / e}
+        for r, e in edges.items() if r != "np"
+    }  # fmt: skip
+    return {"rules": rules, "ratios": ratios}
+
+
+def test_sgd_edges_are_brackets_compared_with_the_prediction():
+    from analysis.convergence import sgd_grid_summary
+
+    diverging = {"np": 0.3, "loco": 1.0}  # the smallest rate that diverges, per rule
+    runs = {
+        (rule, 3, f"{lr:g}", seed): _record(lr, 0.5 + lr / 10, diverged=lr >= diverging[rule])
+        for rule in ("np", "loco")
+        for lr in (0.01, 0.1, 0.3, 1.0)
+        for seed in (0, 1)
+    }
+    runs[("np", 3, "0.1", 1)] = _record(0.1, 0.5)  # a second seed
+    cfg = {"epochs": 2, "lr_grid": [0.01, 0.1, 0.3, 1.0]}
+    s, n, absent = sgd_grid_summary(runs, {3: _prediction({"np": 0.2, "loco": 2.0})}, cfg=cfg)
+    assert n["F6.sgd.max_stable_lr.np.L3"] == 0.1 and n["F6.sgd.first_diverged_lr.np.L3"] == 0.3
+    assert n["F6.sgd.max_stable_lr.loco.L3"] == 0.3 and n["F6.sgd.first_diverged_lr.loco.L3"] == 1.0
+    assert n["F6.sgd.edge_agrees.np.L3"] and not n["F6.sgd.edge_agrees.loco.L3"]  # 2 +- 0.2 > 1
+    assert n["F6.sgd.edge_ratio_lo.np.L3"] == pytest.approx(0.5)
+    # LOCO / NP: measured between 0.3 / 0.3 and 1.0 / 0.1, predicted 10 +- 0.1
+    assert n["F6.sgd.edge_ratio_measured_lo.loco_np.L3"] == pytest.approx(1.0)
+    assert n["F6.sgd.edge_ratio_measured_hi.loco_np.L3"] == pytest.approx(10.0)
+    assert n["F6.sgd.edge_ratio_agrees.loco_np.L3"]
+    _, n, _ = sgd_grid_summary(runs, {3: _prediction({"np": 0.2, "loco": 3.0})}, cfg=cfg)
+    assert not n["F6.sgd.edge_ratio_agrees.loco_np.L3"]  # 15 +- 0.1 > 10
+    assert s["cells"]["np.L3"]["grid"][1]["seeds"] == 2
+    assert n["F6.sgd.best_lr.np.L3"] == 0.1  # 0.51 beats 0.501; 0.1's mean is (0.51 + 0.5) / 2
+    assert set(absent) >= {"F6.sgd.max_stable_lr", "F6.sgd.first_diverged_lr"}

@@ -76,7 +76,7 @@ def test_bad_input_is_refused_before_any_work() -> None:
         layer_estimator_moments(_config(), warmup=100)
 
 
-def test_the_ports_per_batch_projector_matches_T4_too() -> None:
+def test_the_ports_perbatch_projector_matches_T4_too() -> None:
     """The port's projector (protecting 2 of 3 k-means centres after 5 batches) in the same
     T4 comparison; its energy fraction is that of the projector applied."""
     cfg = _config()
@@ -97,7 +97,7 @@ def _dnp_config() -> dict:
 def test_dnp_step_is_np_times_its_input_side_matrix() -> None:
     """DNP (NP estimator) on the same draws: its SGD step on V moves W by G_V Rt, which equals
     NP's estimate times Rt^T Rt, exactly."""
-    from analysis.layer_estimates import _batch_projector
+    from analysis.layer_estimates import batch_projector
     from sim.config import resolve
     from sim.experiments import run_config
     from sim.rules import make_rule
@@ -117,7 +117,7 @@ def test_dnp_step_is_np_times_its_input_side_matrix() -> None:
     ref = plain.estimate(net, x, y, np.random.default_rng(9)).grads
     inputs = [with_bias(a) for a in net.forward(x).pre_rates]
     for l, g in enumerate(got):
-        M = _batch_projector(dnp, l, inputs[l])
+        M = batch_projector(dnp, l, inputs[l])
         rt = np.eye(M.shape[0])
         rt[:-1, :-1] = dnp.decorrelators[l]
         assert not np.allclose(M, np.eye(M.shape[0]))

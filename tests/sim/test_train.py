@@ -163,6 +163,18 @@ def test_mean_squared_loss_gradient_matches_finite_differences():
     np.testing.assert_allclose(loss_gradient("mean_squared", y, t), numeric, atol=1e-8)
 
 
+@pytest.mark.parametrize("name", ["mse", "mean_squared", "cross_entropy"])
+def test_output_curvature_is_the_losss_second_difference(name):
+    """``v^T H v`` of every loss against the central second difference of the loss along v."""
+    from sim.losses import loss, output_curvature
+
+    rng = np.random.default_rng(5)
+    y, v, t = rng.normal(size=(4, 6)), rng.normal(size=(4, 6)), np.eye(6)[[0, 1, 3, 5]]
+    h = 1e-4
+    numeric = (loss(name, y + h * v, t) - 2 * loss(name, y, t) + loss(name, y - h * v, t)) / h**2
+    np.testing.assert_allclose(output_curvature(name, y, v), numeric, rtol=1e-5)
+
+
 def test_sorted_stream_trains_class_by_class_in_the_same_order_every_epoch(monkeypatch):
     seen = []
     real = train_module.batches

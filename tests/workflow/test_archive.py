@@ -138,3 +138,28 @@ def test_every_archived_figure_names_the_commit_that_built_it(manifest):
     commits = manifest.get("commits", dict.fromkeys(manifest["figures"], manifest["commit"]))
     assert sorted(commits) == sorted(manifest["figures"])
     assert all(re.fullmatch(r"[0-9a-f]{40}", c) for c in commits.values())
+
+
+def test_learning_rate_verdict_comes_from_the_sgd_sweeps_when_present(scripts):
+    """Row 3: the archive's Adam numbers plus SGD brackets; LOCO's edge above NP's at both
+    depths is "confirmed", at one "qualified"; the predicted ratio's agreement is stated."""
+    numbers = json.loads((ARCHIVE / "numbers.json").read_text())
+    sgd = {}
+    for depth, (lo, hi, agrees) in {3: (3.0, 30.0, True), 10: (1.0, 10.0, False)}.items():
+        key = f"loco_np.L{depth}"
+        sgd |= {
+            f"F6.sgd.edge_ratio_measured_lo.{key}": lo,
+            f"F6.sgd.edge_ratio_measured_hi.{key}": hi,
+            f"F6.sgd.edge_ratio_predicted.{key}": 20.0,
+            f"F6.sgd.edge_ratio_predicted_se.{key}": 1.0,
+            f"F6.sgd.edge_ratio_agrees.{key}": agrees,
+            f"F6.sgd.descent_ratio.{key}": 0.2,
+            f"F6.sgd.curvature_ratio.{key}": 0.01,
+        }
+    row = scripts["claims"]._f3_f6
+    evidence, verdict = row(numbers | sgd)
+    assert verdict.startswith("confirmed: higher SGD learning rate, ratio not as predicted")
+    assert "10 layers: measured in [1, 10]" in evidence
+    sgd["F6.sgd.edge_ratio_measured_lo.loco_np.L10"] = 0.5
+    assert row(numbers | sgd)[1].startswith("qualified: higher SGD rate at some depths only")
+    assert not row(numbers)[1].startswith("confirmed: higher SGD")  # Adam only: as before

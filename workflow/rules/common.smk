@@ -171,11 +171,13 @@ def deep_merge(default, given):
     return out
 
 
-def merged_with_default(section, key):
-    """``config[section][key]`` merged into its schema default: JSON-schema defaults apply
+def merged_with_default(section, *keys):
+    """``config[section][key]...`` merged into its schema default: JSON-schema defaults apply
     only to absent keys, and a profile should list only what it changes."""
-    default = SCHEMA_DOC["properties"][section]["properties"][key]["default"]
-    return deep_merge(default, config[section][key])
+    schema, given = SCHEMA_DOC["properties"][section], config[section]
+    for key in keys:
+        schema, given = schema["properties"][key], given[key]
+    return deep_merge(schema["default"], given)
 
 
 def enabled(fig):

@@ -1,8 +1,29 @@
 # F6 convergence: NP and LOCO at every rate of F6.lr_grid; curves at each rule's best rate.
 from itertools import product
 
+# The SGD panel: per rule and depth a rate sweep in rate mode against analysis.stability's
+# predicted maximal stable and best rates.
 F6 = config["F6"]
-trains("F6", [(r, train_config(r), "training.base") for r in F6["rules"]])
+F6_SGD = F6["sgd"]
+F6_SGD_BASE = merged_with_default("F6", "sgd", "base")  # sections merged into training.base
+F6_SGD_SEED = TRAINING["seeds"][0]  # the seed of the prediction (and of first_seed_only cells)
+F6_SGD_RUNS = [  # (rule, depth, rate as named, seed) of the SGD sweep
+    (r, d, f"{lr:g}", s)
+    for r, d, lr, s in product(F6_SGD["rules"], F6_SGD["depths"], F6_SGD["lr_grid"], TRAINING["seeds"])
+    if s == F6_SGD_SEED or f"{r}.L{d}" not in F6_SGD["first_seed_only"]
+]  # fmt: skip
+f6_sgd_run = lambda name, depth, seed: train_config(
+    name, depth=depth, seed=seed, **deep_merge(F6_SGD_BASE, {"training": {"epochs": F6_SGD["epochs"]}})
+)  # fmt: skip
+trains(
+    "F6",
+    [(r, train_config(r), "training.base") for r in F6["rules"]]
+    + [(f"sgd {r}", f6_sgd_run(r, F6_SGD["depths"][0], F6_SGD_SEED), "F6.sgd.base") for r in F6_SGD["rules"]],
+)  # fmt: skip
+settings_problem(
+    enabled("F6") and sorted(F6_SGD["lr_grid"]) != F6_SGD["lr_grid"],
+    "F6.sgd.lr_grid: the rates must be ascending",
+)
 F6_LRS = [f"{lr:g}" for lr in F6["lr_grid"]]
 
 
@@ -32,8 +53,57 @@ rule f6_train:
         "../scripts/train_sweep.py"
 
 
+rule f6_sgd_train:
+    """One rule at one SGD rate, depth and seed in rate mode; the divergence is recorded."""
+    conda:
+        CONDA_ENV
+    input:
+        code=script_src("train_sweep.py"),
+    output:
+        "results/F6/sgd/runs/{rule}_L{depth}_lr{lr}_s{seed}.json",
+    wildcard_constraints:
+        rule="np|loco|loco_port",
+        depth=r"\d+",
+        lr=r"[0-9.e-]+",
+        seed=r"\d+",
+    params:
+        run=lambda wc: f6_sgd_run(wc.rule, int(wc.depth), int(wc.seed)),
+        lrs=lambda wc: [float(wc.lr)],
+    log:
+        "logs/F6/sgd_train_{rule}_L{depth}_lr{lr}_s{seed}.log",
+    resources:
+        runtime=120,
+        mem_mb=4000,
+    script:
+        "../scripts/train_sweep.py"
+
+
+rule f6_sgd_predict:
+    """Predicted maximal stable and best SGD rates at one depth (analysis.stability)."""
+    conda:
+        CONDA_ENV
+    input:
+        code=script_src("f6_sgd_predict.py"),
+    output:
+        "results/F6/sgd/predicted_L{depth}.json",
+    wildcard_constraints:
+        depth=r"\d+",
+    params:
+        run=lambda wc: f6_sgd_run("np", int(wc.depth), F6_SGD_SEED),
+        rules=F6_SGD["rules"],
+        prediction=F6_SGD["prediction"],
+    log:
+        "logs/F6/sgd_predict_L{depth}.log",
+    resources:
+        runtime=60,
+        mem_mb=4000,
+    script:
+        "../scripts/f6_sgd_predict.py"
+
+
 rule f6_summary:
-    """Best rate (final validation accuracy), largest stable rate, curves at the best rate."""
+    """Best rate (final validation accuracy), largest stable rate, curves at the best rate;
+    the SGD sweeps' measured edges and best rates against the predicted ones."""
     conda:
         CONDA_ENV
     input:
@@ -44,6 +114,8 @@ rule f6_summary:
             lr=F6_LRS,
             seed=TRAINING["seeds"],
         ),
+        sgd_runs=[f"results/F6/sgd/runs/{r}_L{d}_lr{lr}_s{s}.json" for r, d, lr, s in F6_SGD_RUNS],
+        sgd_predictions=expand("results/F6/sgd/predicted_L{depth}.json", depth=F6_SGD["depths"]),
         code=script_src("f6_summary.py"),
     output:
         summary="results/F6/summary.json",
@@ -54,6 +126,8 @@ rule f6_summary:
         margin=TRAINING["chance_margin"],
         seeds=TRAINING["seeds"],
         runs=list(product(F6["rules"], F6_LRS, TRAINING["seeds"])),  # the keys of runs
+        sgd_runs=F6_SGD_RUNS,  # the keys of sgd_runs, then of sgd_predictions
+        sgd_depths=F6_SGD["depths"],
     log:
         "logs/F6/summary.log",
     localrule: True

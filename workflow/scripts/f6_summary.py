@@ -1,8 +1,9 @@
-"""F6 summary: `analysis.convergence.rate_grid_summary` of the runs over the rate grid."""
+"""F6 summary: `analysis.convergence.rate_grid_summary` of the Adam runs over the rate grid and
+`analysis.convergence.sgd_grid_summary` of the SGD sweeps against their predictions."""
 
 from summary_io import read_keyed, write_summary  # workflow/scripts/, on sys.path
 
-from analysis.convergence import rate_grid_summary
+from analysis.convergence import rate_grid_summary, sgd_grid_summary
 
 
 def main(sm) -> None:
@@ -13,7 +14,13 @@ def main(sm) -> None:
         margin=sm.params.margin,
         seeds=sm.params.seeds,
     )
-    write_summary(sm, summary, numbers, absent=absent)
+    sgd, sgd_numbers, sgd_absent = sgd_grid_summary(
+        read_keyed(sm.input.sgd_runs, sm.params.sgd_runs),
+        read_keyed(sm.input.sgd_predictions, sm.params.sgd_depths),
+        cfg=sm.params.cfg["sgd"],
+    )
+    summary["sgd"] = sgd
+    write_summary(sm, summary, numbers | sgd_numbers, absent=absent | sgd_absent)
 
 
 if __name__ == "__main__" and "snakemake" in globals():
