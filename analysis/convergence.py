@@ -141,6 +141,13 @@ def _meets(lo: float | None, hi: float | None, centre: float, se: float) -> bool
     )
 
 
+def _loss_grew(run: dict) -> bool:
+    """Unstable: training stopped it (non-finite values, loss above max_loss_factor times the
+    first batch's, a silent layer), or it finished with its last epoch's mean training loss at
+    or above the first batch's (a bounded loss, e.g. cross-entropy on rates, cannot explode)."""
+    return run["diverged"] or run["history"][-1]["train_loss"] >= run["first_loss"]
+
+
 def _quotient(a: float | None, b: float | None) -> float | None:
     return a / b if a is not None and b is not None else None
 
@@ -151,7 +158,8 @@ def sgd_grid_summary(runs: dict, predictions: dict, *, cfg: dict) -> tuple[dict,
 
     ``runs``: {(rule, depth, rate as named, seed): one-rate lr_sweep record};
     ``predictions``: {depth: `analysis.stability.sgd_rate_predictions` output}; ``cfg`` the
-    F6.sgd settings. A rate diverged when any seed did. Returns (summary, numbers, absent).
+    F6.sgd settings. A rate is unstable ("diverged") when any seed's loss grew
+    (`_loss_grew`). Returns (summary, numbers, absent).
     """
     cells: dict = {}
     for (rule, depth, _rate, _seed), record in runs.items():
@@ -163,8 +171,10 @@ def sgd_grid_summary(runs: dict, predictions: dict, *, cfg: dict) -> tuple[dict,
         grid = []
         for lr in sorted(by_lr):
             seeds = by_lr[lr]
-            entry = {"lr": lr, "diverged": any(r["diverged"] for r in seeds), "seeds": len(seeds)}
-            entry["n_diverged"] = sum(r["diverged"] for r in seeds)
+            grew = [_loss_grew(r) for r in seeds]
+            entry = {"lr": lr, "diverged": any(grew), "seeds": len(seeds)}
+            entry["n_diverged"] = sum(r["diverged"] for r in seeds)  # by training's criteria
+            entry["n_loss_grew"] = sum(grew) - entry["n_diverged"]  # finished, loss above start
             if not entry["diverged"]:
                 entry["final_val"] = float(np.mean([r["history"][-1]["val_acc"] for r in seeds]))
                 entry["final_test"] = float(np.mean([r["history"][-1]["test_acc"] for r in seeds]))

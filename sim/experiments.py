@@ -82,8 +82,9 @@ def run_config(
 def lr_sweep(config: dict, lrs: Sequence[float]) -> dict:
     """Train ``config`` at each rate; pick the best final validation accuracy.
 
-    Returns a dict with ``runs`` (per rate: lr, diverged, message, history, and for continual
-    runs initial_task_test_acc) and ``best`` (the chosen run's lr, val and test accuracy; test
+    Returns a dict with ``runs`` (per rate: lr, diverged, message, history, the first batch's
+    loss ``first_loss`` (absent when diverged), and for continual runs
+    initial_task_test_acc) and ``best`` (the chosen run's lr, val and test accuracy; test
     accuracy is reported, never used).
     """
     resolve(config)  # fail on a bad config before any training
@@ -92,7 +93,13 @@ def lr_sweep(config: dict, lrs: Sequence[float]) -> dict:
         try:
             metrics = train(with_lr(config, lr))
             runs.append(
-                {"lr": float(lr), "diverged": False, "message": "", "history": metrics["history"]}
+                {
+                    "lr": float(lr),
+                    "diverged": False,
+                    "message": "",
+                    "history": metrics["history"],
+                    "first_loss": metrics["first_loss"],
+                }
             )
             if "initial_task_test_acc" in metrics:  # continual runs: FWT's baseline
                 runs[-1]["initial_task_test_acc"] = metrics["initial_task_test_acc"]

@@ -396,6 +396,7 @@ def _train(cfg: dict, out: Path | None, checkpoint: Path | None, *, progress: bo
         "sizes": net.sizes,
         "update_depth": _update_depth(rule, net.depth),
         "code_version": code_version(),
+        "first_loss": state["first_loss"],  # the first batch's: "did the loss grow?"
     }
     if eval_updates:
         metrics["evaluations"] = state["evaluations"]

@@ -14,7 +14,7 @@ def _record(lr, val, diverged=False):
         {"val_acc": val, "test_acc": val - 0.05, "train_loss": 1.0},
     ]  # fmt: skip
     return {"runs": [{"lr": lr, "diverged": diverged, "message": "x" if diverged else "",
-                      "history": history}]}  # fmt: skip
+                      "history": history, "first_loss": 2.5}]}  # fmt: skip
 
 
 def test_best_rate_stable_edge_and_divergence():
@@ -60,6 +60,9 @@ def test_sgd_edges_are_brackets_compared_with_the_prediction():
         for seed in (0, 1)
     }
     runs[("np", 3, "0.1", 1)] = _record(0.1, 0.5)  # a second seed
+    grew = _record(1.0, 0.3)  # finished, its loss above the first batch's: unstable too
+    grew["runs"][0]["history"][-1]["train_loss"] = 2.6
+    runs[("loco", 3, "1", 0)] = grew
     cfg = {"epochs": 2, "lr_grid": [0.01, 0.1, 0.3, 1.0]}
     s, n, absent = sgd_grid_summary(runs, {3: _prediction({"np": 0.2, "loco": 2.0})}, cfg=cfg)
     assert n["F6.sgd.max_stable_lr.np.L3"] == 0.1 and n["F6.sgd.first_diverged_lr.np.L3"] == 0.3
@@ -73,5 +76,6 @@ def test_sgd_edges_are_brackets_compared_with_the_prediction():
     _, n, _ = sgd_grid_summary(runs, {3: _prediction({"np": 0.2, "loco": 3.0})}, cfg=cfg)
     assert not n["F6.sgd.edge_ratio_agrees.loco_np.L3"]  # 15 +- 0.1 > 10
     assert s["cells"]["np.L3"]["grid"][1]["seeds"] == 2
+    assert s["cells"]["loco.L3"]["grid"][3]["n_loss_grew"] == 1
     assert n["F6.sgd.best_lr.np.L3"] == 0.1  # 0.51 beats 0.501; 0.1's mean is (0.51 + 0.5) / 2
     assert set(absent) >= {"F6.sgd.max_stable_lr", "F6.sgd.first_diverged_lr"}
