@@ -30,6 +30,7 @@ a step at the predicted best rate on fresh draws.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 
 import numpy as np
@@ -38,7 +39,7 @@ from sim.config import resolve
 from sim.experiments import run_config
 from sim.losses import loss, output_curvature
 from sim.rules import make_rule
-from sim.rules.loco import with_bias
+from sim.rules.loco import LayerProjector, with_bias
 from sim.streams import stream
 from sim.train import build_network, load_data
 
@@ -46,6 +47,7 @@ from .layer_estimates import batch_projector, warm_up
 
 __all__ = ["jackknife", "quadratic_rates", "sgd_rate_predictions"]
 
+_DEFAULT_REFRESH = inspect.signature(LayerProjector).parameters["refresh"].default
 _REL_STEP = 1e-4  # the output's central difference: a step of this fraction of |W|
 
 
@@ -133,7 +135,8 @@ def sgd_rate_predictions(
         Estimates, >= 2: a fresh perturbation each, on the training batches after the
         warm-up's in turn (cycling when there are fewer batches than draws).
     warmup : int
-        Training batches before the measurement (>= 1).
+        Training batches before the measurement; with LOCO at least twice its projector's
+        ``refresh`` (the batches between folds: with fewer its subspace rests on one batch).
     eval_samples : int
         Validation samples on which the loss and its exact gradient are evaluated.
 
@@ -172,7 +175,15 @@ def sgd_rate_predictions(
             f"{len(data.train_y)} and {len(data.val_y)}"
         )
     projected = [r for r in rules if r != "np"]
-    make = {n: make_rule(**resolve(run_config(config, n))["rule"]) for n in [*rules, "bp"]}
+    options = {n: resolve(run_config(config, n))["rule"] for n in [*rules, "bp"]}
+    if "loco" in rules:
+        refresh = options["loco"].get("refresh", _DEFAULT_REFRESH)
+        if warmup < 2 * refresh:
+            raise ValueError(
+                f"warmup must be >= 2 x LOCO's refresh ({refresh}) so that its projector has "
+                f"folded at least two batches; got {warmup}"
+            )
+    make = {n: make_rule(**opts) for n, opts in options.items()}
     net = build_network(cfg, data.n_features, data.n_classes)
     rng = stream(cfg["seed"], "sgd_rates")
     eye = np.eye(data.n_classes)

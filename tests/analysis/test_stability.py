@@ -93,7 +93,7 @@ CONFIG = {
 
 @pytest.fixture(scope="module")
 def network_prediction():
-    return sgd_rate_predictions(CONFIG, rules=("np", "loco"), draws=8, warmup=3, eval_samples=200)
+    return sgd_rate_predictions(CONFIG, rules=("np", "loco"), draws=8, warmup=20, eval_samples=200)
 
 
 def test_network_prediction_is_finite_and_loco_keeps_part_of_each_input(network_prediction):
@@ -104,3 +104,8 @@ def test_network_prediction_is_finite_and_loco_keeps_part_of_each_input(network_
         assert row["max_stable_se"] < row["max_stable"]
     assert all(0 < f < 1 for f in p["rules"]["loco"]["energy_fraction"])
     assert p["ratios"]["loco"]["max_stable"] > 0
+
+
+def test_a_warmup_too_short_for_locos_projector_is_refused():
+    with pytest.raises(ValueError, match="warmup must be >= 2 x LOCO's refresh"):
+        sgd_rate_predictions(CONFIG, draws=2, warmup=5, eval_samples=200)
