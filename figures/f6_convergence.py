@@ -88,13 +88,14 @@ def make(summary: str) -> Figure:
 
 def _sgd_panel(ax, sgd: dict, depth: int, letter: str) -> None:
     """One depth's SGD sweeps against the predicted maximal stable and best rates."""
-    for cell in (c for c in sgd["cells"].values() if c["depth"] == depth):
+    cells = [c for c in sgd["cells"].values() if c["depth"] == depth]
+    for k, cell in enumerate(cells):
         rule, color = cell["rule"], COLOR[cell["rule"]]
         lrs = np.array([e["lr"] for e in cell["grid"]])
         final = np.array([np.nan if e["diverged"] else e["final_val"] for e in cell["grid"]])
         ax.plot(lrs, final, color=color, marker="o", ms=3, label=LABEL[rule])
         bad = np.isnan(final)
-        ax.plot(lrs[bad], np.full(bad.sum(), 0.02), "x", color=color, ms=5)
+        ax.plot(lrs[bad], np.full(bad.sum(), 0.02 + 0.04 * k), "x", color=color, ms=5)
         pred = cell["predicted"]
         edge, se = pred["max_stable"], pred["max_stable_se"]
         ax.axvspan(max(edge - 2 * se, edge / 50), edge + 2 * se, color=color, alpha=0.15, lw=0)
