@@ -152,14 +152,17 @@ def _quotient(a: float | None, b: float | None) -> float | None:
     return a / b if a is not None and b is not None else None
 
 
-def sgd_grid_summary(runs: dict, predictions: dict, *, cfg: dict) -> tuple[dict, dict, dict]:
+def sgd_grid_summary(
+    runs: dict, predictions: dict, *, cfg: dict, regimes: dict | None = None
+) -> tuple[dict, dict, dict]:
     """F6's SGD panel: per rule and depth the sweep, its edge bracket and best rate, against
     the predicted ones; LOCO's edge over NP's, measured and predicted.
 
     ``runs``: {(rule, depth, rate as named, seed): one-rate lr_sweep record};
     ``predictions``: {depth: `analysis.stability.sgd_rate_predictions` output}; ``cfg`` the
-    F6.sgd settings. A rate is unstable ("diverged") when any seed's loss grew
-    (`_loss_grew`). Returns (summary, numbers, absent).
+    F6.sgd settings; ``regimes``: {name: prediction} of further regimes (no sweep), reported
+    as ``F6.sgd.regime_*.<rule>_np.<name>``. A rate is unstable ("diverged") when any seed's
+    loss grew (`_loss_grew`). Returns (summary, numbers, absent).
     """
     cells: dict = {}
     for (rule, depth, _rate, _seed), record in runs.items():
@@ -227,6 +230,16 @@ def sgd_grid_summary(runs: dict, predictions: dict, *, cfg: dict) -> tuple[dict,
                 ),
                 f"F6.sgd.curvature_ratio.{key}": ratio["curvature"],
                 f"F6.sgd.descent_ratio.{key}": ratio["descent"],
+            }
+    for name, pred in sorted((regimes or {}).items()):
+        summary["ratios"][name] = pred["ratios"]
+        for rule, ratio in pred["ratios"].items():
+            key = f"{rule}_np.{name}"
+            numbers |= {
+                f"F6.sgd.regime_edge_ratio_predicted.{key}": ratio["max_stable"],
+                f"F6.sgd.regime_edge_ratio_predicted_se.{key}": ratio["max_stable_se"],
+                f"F6.sgd.regime_descent_ratio.{key}": ratio["descent"],
+                f"F6.sgd.regime_curvature_ratio.{key}": ratio["curvature"],
             }
     absent = {
         "F6.sgd.max_stable_lr": "the lowest SGD rate of the grid diverged",

@@ -101,6 +101,29 @@ rule f6_sgd_predict:
         "../scripts/f6_sgd_predict.py"
 
 
+rule f6_sgd_predict_regime:
+    """The prediction in another regime of the claims (no sweep): ``authors`` is F10's."""
+    conda:
+        CONDA_ENV
+    input:
+        code=script_src("f6_sgd_predict.py"),
+    output:
+        "results/F6/sgd/predicted_{regime}.json",
+    wildcard_constraints:
+        regime="authors",
+    params:
+        run=lambda wc: f10_run("shuffled", "normalised", "np", F10_SEED),
+        rules=F6_SGD["rules"],
+        prediction=F6_SGD["prediction"],
+    log:
+        "logs/F6/sgd_predict_{regime}.log",
+    resources:
+        runtime=60,
+        mem_mb=4000,
+    script:
+        "../scripts/f6_sgd_predict.py"
+
+
 rule f6_summary:
     """Best rate (final validation accuracy), largest stable rate, curves at the best rate;
     the SGD sweeps' measured edges and best rates against the predicted ones."""
@@ -116,6 +139,7 @@ rule f6_summary:
         ),
         sgd_runs=[f"results/F6/sgd/runs/{r}_L{d}_lr{lr}_s{s}.json" for r, d, lr, s in F6_SGD_RUNS],
         sgd_predictions=expand("results/F6/sgd/predicted_L{depth}.json", depth=F6_SGD["depths"]),
+        sgd_regimes=expand("results/F6/sgd/predicted_{regime}.json", regime=F6_SGD["regimes"]),
         code=script_src("f6_summary.py"),
     output:
         summary="results/F6/summary.json",
@@ -128,6 +152,7 @@ rule f6_summary:
         runs=list(product(F6["rules"], F6_LRS, TRAINING["seeds"])),  # the keys of runs
         sgd_runs=F6_SGD_RUNS,  # the keys of sgd_runs, then of sgd_predictions
         sgd_depths=F6_SGD["depths"],
+        sgd_regimes=F6_SGD["regimes"],
     log:
         "logs/F6/summary.log",
     localrule: True

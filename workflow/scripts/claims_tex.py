@@ -220,6 +220,9 @@ def _f3_f6(n: dict) -> Row:
             f"$\\times${typeset(n[f'F6.sgd.descent_ratio.{key}'])}, curvature-weighted noise "
             f"$\\times${typeset(n[f'F6.sgd.curvature_ratio.{key}'])})"
         )
+    authors = n.get("F6.sgd.regime_edge_ratio_predicted.loco_np.authors")
+    if authors is not None:
+        parts.append(f"the authors' regime (predicted only): {typeset(authors)}")
     evidence += (
         "; plain SGD (rate mode), LOCO's stability edge over NP's: " + "; ".join(parts)
         + " (Sec.~\\ref{sec:f6})"

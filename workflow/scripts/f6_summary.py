@@ -18,6 +18,7 @@ def main(sm) -> None:
         read_keyed(sm.input.sgd_runs, sm.params.sgd_runs),
         read_keyed(sm.input.sgd_predictions, sm.params.sgd_depths),
         cfg=sm.params.cfg["sgd"],
+        regimes=read_keyed(sm.input.sgd_regimes, sm.params.sgd_regimes),
     )
     summary["sgd"] = sgd
     write_summary(sm, summary, numbers | sgd_numbers, absent=absent | sgd_absent)
