@@ -22,7 +22,13 @@ from scipy import stats
 
 from .runs import ci95, mean, mean_curve
 
-__all__ = ["budget_summary", "plateau_test", "predicted_budget", "updates_to_reach"]
+__all__ = [
+    "budget_summary",
+    "plateau_test",
+    "predicted_budget",
+    "spiking_comparison",
+    "updates_to_reach",
+]
 
 
 def plateau_test(
@@ -125,7 +131,45 @@ def predicted_budget(cosines: Sequence[float], units: Sequence[int]) -> dict:
     }
 
 
-def budget_summary(tune: dict, runs: dict, layers: dict, cfg: dict) -> tuple[dict, dict, dict]:
+def spiking_comparison(spiking: dict, curves: dict) -> tuple[dict, dict]:
+    """Spiking runs against the rate-mode mean curves of the same rule and depth (same rate).
+
+    ``spiking``: {(rule, depth): `sim.experiments.budget_run` record in spiking mode};
+    ``curves``: F11's rate-mode mean curves {"<rule>.L<d>": {"updates", "test_acc"}}. Per cell
+    ``F11.spiking.test_acc`` (last evaluation), ``F11.spiking.updates_max`` and
+    ``F11.spiking.rate_test_acc`` (the rate curve at that budget, linear in log updates, within
+    its evaluated range). Returns (curves, numbers).
+
+    >>> run = {"diverged": False, "evaluations": [{"updates": 10, "test_acc": 0.3},
+    ...                                           {"updates": 100, "test_acc": 0.5}]}
+    >>> rate = {"np.L3": {"updates": [10, 1000], "test_acc": [0.4, 0.8]}}
+    >>> round(spiking_comparison({("np", 3): run}, rate)[1]["F11.spiking.rate_test_acc.np.L3"], 9)
+    0.6
+    """
+    out, numbers = {}, {}
+    for (rule, depth), record in sorted(spiking.items()):
+        tag = f"{rule}.L{depth}"
+        points = [] if record["diverged"] else record["evaluations"]
+        updates = [e["updates"] for e in points]
+        acc = [e["test_acc"] for e in points]
+        out[tag] = {"updates": updates, "test_acc": acc}
+        rate = curves.get(tag, {"updates": []})
+        top = updates[-1] if updates else None
+        span = rate["updates"]
+        inside = top is not None and bool(span) and span[0] <= top <= span[-1]
+        numbers |= {
+            f"F11.spiking.test_acc.{tag}": acc[-1] if acc else None,
+            f"F11.spiking.updates_max.{tag}": top,
+            f"F11.spiking.rate_test_acc.{tag}": float(
+                np.interp(np.log10(top), np.log10(rate["updates"]), rate["test_acc"])
+            ) if inside else None,
+        }  # fmt: skip
+    return out, numbers
+
+
+def budget_summary(
+    tune: dict, runs: dict, layers: dict, cfg: dict, spiking: dict | None = None
+) -> tuple[dict, dict, dict]:
     """F11's summary, numbers and the reasons numbers may be absent.
 
     Parameters
@@ -134,6 +178,7 @@ def budget_summary(tune: dict, runs: dict, layers: dict, cfg: dict) -> tuple[dic
     runs : {(rule, depth, seed): `sim.experiments.budget_run` record}
     layers : {depth: `layer_estimator_moments` output} (NP moments at initialisation)
     cfg : the F11 settings (``plateau_threshold``, ``target_fraction``)
+    spiking : {(rule, depth): spiking-mode `budget_run` record}, optional (`spiking_comparison`)
 
     Numbers per rule and depth ``<rule>.L<d>``: ``lr``, ``test_acc`` (mean over seeds of the
     last evaluation, with ``test_acc_ci95``), ``updates_max``, ``plateau`` (`plateau_test`),
@@ -201,6 +246,9 @@ def budget_summary(tune: dict, runs: dict, layers: dict, cfg: dict) -> tuple[dic
             }
         if bp is None:
             summary["predicted"].setdefault(str(depth), {"target": None, "updates": {}})
+    if spiking:
+        summary["spiking"], more = spiking_comparison(spiking, summary["curves"])
+        numbers |= more
     absent = {
         "F11.lr": "every rate of the sweep diverged",
         "F11.test_acc": "every seed diverged",
@@ -211,5 +259,6 @@ def budget_summary(tune: dict, runs: dict, layers: dict, cfg: dict) -> tuple[dic
         "F11.target": "BP is not among the rules, or it diverged",
         "F11.updates_to_target": "the mean curve never reached the target (or there is none)",
         "F11.predicted_updates": "BP never reached the target (or there is none)",
+        "F11.spiking": "the spiking run diverged, or its budget lies outside the rate curve's",
     }
     return summary, numbers, absent

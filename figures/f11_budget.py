@@ -36,6 +36,12 @@ def make(summary: str) -> Figure:
             filled = curve["plateau"].get("plateau")
             ax.plot(curve["updates"], curve["test_acc"], "-o", color=color, ms=2.5, label=label,
                     mfc=color if filled else "white")  # fmt: skip
+        for tag, curve in s.get("spiking", {}).items():  # spiking runs: dashed, open markers
+            rule, d = tag.rsplit(".L", 1)
+            if int(d) == depth and curve["updates"]:
+                color = EXTRA.get(rule, (None, COLOR.get(rule, "k")))[1]
+                ax.plot(curve["updates"], curve["test_acc"], "--s", color=color, ms=2.5,
+                        mfc="white", lw=0.8, label=f"{LABEL.get(rule, rule)} spiking")  # fmt: skip
         pred = s["predicted"][str(depth)]
         if pred.get("target"):
             ax.axhline(pred["target"], color="0.4", ls=":", lw=0.8)

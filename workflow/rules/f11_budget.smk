@@ -15,6 +15,20 @@ f11_run = lambda name, depth, seed, **sections: train_config(
 )
 F11_PER_EPOCH = updates_per_epoch(deep_merge(TRAINING_BASE, F11_BASE))
 trains("F11", [(r, f11_run(r, F11["depths"][0], F11_SEED), "F11.base") for r in F11["rules"]])
+F11_SPIKING = F11["spiking"]
+F11_SPIKING_CELLS = list(product(F11_SPIKING["rules"], F11_SPIKING["depths"]))
+settings_problem(
+    enabled("F11") and not {r for r, _ in F11_SPIKING_CELLS} <= set(F11["rules"]),
+    "F11.spiking.rules: each must be among F11.rules (their rate comes from its sweep)",
+)
+settings_problem(
+    enabled("F11") and not set(F11_SPIKING["depths"]) <= set(F11["depths"]),
+    "F11.spiking.depths: each must be among F11.depths",
+)
+settings_problem(
+    enabled("F11") and F11_SPIKING["updates"] > F11["updates"],
+    "F11.spiking.updates: more than the rate-mode runs' budget (F11.updates)",
+)
 settings_problem(
     enabled("F11") and F11["tune_updates"] > F11["updates"],
     "F11.tune_updates: the sweep's budget exceeds the long runs' (F11.updates)",
@@ -76,6 +90,31 @@ rule f11_train:
         "../scripts/f11_train.py"
 
 
+rule f11_spiking:
+    """One spiking-mode run at the rate the rate-mode sweep chose (first seed)."""
+    conda:
+        CONDA_ENV
+    input:
+        tune="results/F11/tune/{rule}_L{depth}.json",
+        code=script_src("f11_train.py"),
+    output:
+        "results/F11/spiking/{rule}_L{depth}.json",
+    wildcard_constraints:
+        rule="|".join(F11["rules"]),
+        depth=r"\d+",
+    params:
+        run=lambda wc: f11_run(wc.rule, int(wc.depth), F11_SEED, **F11_SPIKING["sections"]),
+        updates=F11_SPIKING["updates"],
+        per_decade=F11_SPIKING["evals_per_decade"],
+    log:
+        "logs/F11/spiking_{rule}_L{depth}.log",
+    resources:
+        runtime=720,
+        mem_mb=4000,
+    script:
+        "../scripts/f11_train.py"
+
+
 rule f11_layers:
     """NP's (and LOCO's) per-layer moments at initialisation: T2's predicted budget factors."""
     conda:
@@ -108,6 +147,7 @@ rule f11_summary:
         tune=expand("results/F11/tune/{rule}_L{depth}.json", rule=F11["rules"], depth=F11["depths"]),
         runs=[f"results/F11/runs/{r}_L{d}_s{s}.json" for r, d, s in F11_RUNS],
         layers=expand("results/F11/layers/L{depth}.json", depth=F11["depths"]),
+        spiking=[f"results/F11/spiking/{r}_L{d}.json" for r, d in F11_SPIKING_CELLS],
         code=script_src("f11_summary.py"),
     output:
         summary="results/F11/summary.json",
@@ -116,6 +156,7 @@ rule f11_summary:
         tune=list(product(F11["rules"], F11["depths"])),
         runs=F11_RUNS,
         depths=F11["depths"],
+        spiking=F11_SPIKING_CELLS,
         cfg=F11,
     log:
         "logs/F11/summary.log",

@@ -11,6 +11,7 @@ def main(sm) -> None:
         read_keyed(sm.input.runs, sm.params.runs),
         read_keyed(sm.input.layers, sm.params.depths),
         sm.params.cfg,
+        read_keyed(sm.input.spiking, sm.params.spiking),
     )
     write_summary(sm, summary, numbers, absent=absent)
 
