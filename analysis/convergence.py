@@ -188,6 +188,7 @@ def sgd_grid_summary(
         pred = predictions[depth]["rules"][rule]
         cell = f"{rule}.L{depth}"
         agrees = _meets(stable, diverged, pred["max_stable"], pred["max_stable_se"])
+        root = pred["step_root"]["max_stable"]
         summary["cells"][cell] = {
             "rule": rule,
             "depth": depth,
@@ -212,6 +213,11 @@ def sgd_grid_summary(
             f"F6.sgd.edge_ratio_lo.{cell}": stable and stable / pred["max_stable"],
             f"F6.sgd.edge_ratio_hi.{cell}": diverged and diverged / pred["max_stable"],
             f"F6.sgd.best_ratio.{cell}": best and best["lr"] / pred["best"],
+            # the edge from measured one-step loss changes (no quadratic model)
+            f"F6.sgd.predicted_step_root.{cell}": pred["step_root"]["max_stable"],
+            f"F6.sgd.predicted_step_root_se.{cell}": pred["step_root"]["max_stable_se"],
+            f"F6.sgd.step_root_agrees.{cell}": root is not None
+            and _meets(stable, diverged, root, pred["step_root"]["max_stable_se"]),
         }
     for depth, pred in sorted(predictions.items()):
         for rule, ratio in pred["ratios"].items():
@@ -228,6 +234,7 @@ def sgd_grid_summary(
                 f"F6.sgd.edge_ratio_agrees.{key}": _meets(
                     lo, hi, ratio["max_stable"], ratio["max_stable_se"]
                 ),
+                f"F6.sgd.step_root_ratio.{key}": ratio["step_root"],
                 f"F6.sgd.curvature_ratio.{key}": ratio["curvature"],
                 f"F6.sgd.descent_ratio.{key}": ratio["descent"],
             }
@@ -251,5 +258,8 @@ def sgd_grid_summary(
         "F6.sgd.edge_ratio_hi": "no SGD rate of the grid diverged",
         "F6.sgd.edge_ratio_measured_lo": "an edge bracket is open at this end",
         "F6.sgd.edge_ratio_measured_hi": "an edge bracket is open at this end",
+        "F6.sgd.predicted_step_root": "one step's mean loss change never turned positive",
+        "F6.sgd.predicted_step_root_se": "one step's mean loss change never turned positive",
+        "F6.sgd.step_root_ratio": "a rule's step root is absent",
     }
     return summary, numbers, absent

@@ -34,6 +34,7 @@ import inspect
 from collections.abc import Sequence
 
 import numpy as np
+from scipy.optimize import brentq
 
 from sim.config import resolve
 from sim.experiments import run_config
@@ -96,6 +97,53 @@ def quadratic_rates(descent: np.ndarray, curvature: np.ndarray) -> dict:
     }
 
 
+def step_root(change, start: float, *, factor: float = 2**0.5, cap: float = 1e3) -> dict:
+    """The first rate at which one step's mean measured loss change turns positive: the edge
+    without the quadratic model (saturating units and bounded losses included).
+
+    ``change(eta)``: every draw's loss change at ``eta`` (same draws at every rate). Scans
+    ``start * factor**k`` up to ``cap * start``; interpolates the crossing linearly in
+    ``log eta`` to 1 %; ``se`` by the delta method (the mean's SE at the root over the
+    bracket's slope). ``None``
+    values when the mean never turns positive (or is positive at ``start``).
+
+    >>> r = step_root(lambda e: np.array([e * e - e, e * e - e + 1e-3]), 0.1)
+    >>> round(r["max_stable"], 2)
+    1.0
+    """
+    etas, means, ses = [], [], []
+    eta = start
+    while eta <= cap * start:
+        values = np.asarray(change(eta), dtype=float)
+        etas.append(eta)
+        means.append(float(values.mean()))
+        ses.append(float(values.std(ddof=1) / np.sqrt(values.size)))
+        if means[-1] > 0:
+            break
+        eta *= factor
+    scan = {"eta": etas, "mean": means, "se": ses}
+    if means[-1] <= 0 or len(means) < 2:
+        return {"max_stable": None, "max_stable_se": None, "scan": scan}
+    seen: dict[float, np.ndarray] = {}
+
+    def mean_at(log_eta: float) -> float:
+        seen[log_eta] = np.asarray(change(float(np.exp(log_eta))), dtype=float)
+        return float(seen[log_eta].mean())
+
+    root = brentq(mean_at, np.log(etas[-2]), np.log(etas[-1]), xtol=0.01)
+    values = seen.get(root, None)
+    if values is None:
+        mean_at(root)
+        values = seen[root]
+    slope = (means[-1] - means[-2]) / (np.log(etas[-1]) - np.log(etas[-2]))
+    se_log = values.std(ddof=1) / np.sqrt(values.size) / slope
+    return {
+        "max_stable": float(np.exp(root)),
+        "max_stable_se": float(np.exp(root) * se_log),
+        "scan": scan,
+    }
+
+
 def jackknife(statistic, *samples: np.ndarray) -> tuple[float, float]:
     """A function of sample means and its jackknife SE: ``statistic(*means)`` of the paired
     per-draw ``samples`` (it must accept arrays: the leave-one-out means are passed at once).
@@ -119,6 +167,7 @@ def sgd_rate_predictions(
     draws: int = 32,
     warmup: int = 20,
     eval_samples: int = 1000,
+    root_draws: int = 64,
 ) -> dict:
     """Predicted maximal stable and best SGD rates of NP and projected NP rules in a network.
 
@@ -139,12 +188,15 @@ def sgd_rate_predictions(
         ``refresh`` (the batches between folds: with fewer its subspace rests on one batch).
     eval_samples : int
         Validation samples on which the loss and its exact gradient are evaluated.
+    root_draws : int
+        Draws of `step_root`, the edge from measured (not expanded) loss changes.
 
     Returns
     -------
     dict
         ``rules``: per rule `quadratic_rates`'s keys, ``expansion_check`` (at the predicted
-        best rate: the predicted and the measured mean loss change of a step, same draws) and,
+        best rate: the predicted and the measured mean loss change of a step, same draws),
+        ``step_root`` (`step_root` from the first ``root_draws`` draws) and,
         for projected rules, per layer ``energy_fraction`` (``sum |P x|^2 / sum |x|^2`` on the
         evaluation inputs) and ``descent_kept`` (``<gbar_l P, gbar_l> / |gbar_l|^2``).
         ``ratios``: per projected rule its edge over NP's with the jackknife SE (paired draws)
@@ -162,6 +214,7 @@ def sgd_rate_predictions(
         ("draws", draws, 2),
         ("warmup", warmup, 1),
         ("eval_samples", eval_samples, 1),
+        ("root_draws", root_draws, 2),
     ]:
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
@@ -260,6 +313,10 @@ def sgd_rate_predictions(
             "predicted": -eta * row["a"]["mean"] + eta**2 * row["b"]["mean"] / 2,
             "measured": dict(zip(("mean", "se"), _mean_se(measured), strict=True)),
         }
+        root_steps = steps[n][:root_draws]
+        row["step_root"] = step_root(
+            lambda t, root_steps=root_steps: np.array([moved(D, t) for D in root_steps]), eta / 2
+        )
         if n != "np":
             P = projectors(n, eval_inputs)
             row["energy_fraction"] = [
@@ -274,7 +331,9 @@ def sgd_rate_predictions(
         edge, edge_se = jackknife(
             lambda an, bn, a0, b0: (an / bn) / (a0 / b0), a[n], b[n], a["np"], b["np"]
         )
+        roots = [out["rules"][r]["step_root"]["max_stable"] for r in (n, "np")]
         out["ratios"][n] = {
+            "step_root": roots[0] / roots[1] if None not in roots else None,
             "max_stable": edge,  # the best rates' ratio is the same (both are a / b times 2 or 1)
             "max_stable_se": edge_se,
             "descent": a[n].mean() / a["np"].mean(),

@@ -101,11 +101,13 @@ def _sgd_panel(ax, sgd: dict, depth: int, letter: str) -> None:
         ax.axvspan(max(edge - 2 * se, edge / 50), edge + 2 * se, color=color, alpha=0.15, lw=0)
         ax.axvline(edge, color=color, lw=0.8, ls="--")
         ax.plot([pred["best"]], [0.97], "v", color=color, ms=5)
+        if pred.get("step_root", {}).get("max_stable"):  # without the quadratic model
+            ax.axvline(pred["step_root"]["max_stable"], color=color, lw=0.8, ls=":")
     ax.set(
         xscale="log",
         ylim=(0, 1),
         xlabel="learning rate (plain SGD)",
         ylabel="final validation accuracy",
-        title=f"{letter}  SGD, {depth} layers (dashed: predicted edge, v: best)",
+        title=f"{letter}  SGD, {depth} layers (predicted edge: dashed, step root: dotted)",
     )
     ax.legend(loc="center left", fontsize=6)

@@ -38,12 +38,18 @@ def test_best_rate_stable_edge_and_divergence():
 
 def _prediction(edges: dict, ratio_se: float = 0.05) -> dict:
     rules = {
-        r: {"max_stable": e, "max_stable_se": e / 20, "best": e / 2, "best_se": e / 40}
+        r: {
+            "max_stable": e,
+            "max_stable_se": e / 20,
+            "best": e / 2,
+            "best_se": e / 40,
+            "step_root": {"max_stable": 2 * e, "max_stable_se": e / 10},
+        }
         for r, e in edges.items()
     }
     ratios = {
         r: {"max_stable": e / edges["np"], "max_stable_se": ratio_se, "descent": 0.9,
-            "curvature": 0.9 * edges["np"] / e}
+            "curvature": 0.9 * edges["np"] / e, "step_root": e / edges["np"]}
         for r, e in edges.items() if r != "np"
     }  # fmt: skip
     return {"rules": rules, "ratios": ratios}
@@ -69,6 +75,7 @@ def test_sgd_edges_are_brackets_compared_with_the_prediction():
     assert n["F6.sgd.max_stable_lr.loco.L3"] == 0.3 and n["F6.sgd.first_diverged_lr.loco.L3"] == 1.0
     assert n["F6.sgd.edge_agrees.np.L3"] and not n["F6.sgd.edge_agrees.loco.L3"]  # 2 +- 0.2 > 1
     assert n["F6.sgd.edge_ratio_lo.np.L3"] == pytest.approx(0.5)
+    assert not n["F6.sgd.step_root_agrees.np.L3"]  # 0.4 +- 0.04 above the bracket [0.1, 0.3]
     # LOCO / NP: measured between 0.3 / 0.3 and 1.0 / 0.1, predicted 10 +- 0.1
     assert n["F6.sgd.edge_ratio_measured_lo.loco_np.L3"] == pytest.approx(1.0)
     assert n["F6.sgd.edge_ratio_measured_hi.loco_np.L3"] == pytest.approx(10.0)

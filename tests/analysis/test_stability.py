@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from analysis import theory
-from analysis.stability import quadratic_rates, sgd_rate_predictions
+from analysis.stability import quadratic_rates, sgd_rate_predictions, step_root
 from sim.synthetic import orthonormal_basis
 
 Z = 4.0  # tolerance in standard errors of the Monte-Carlo root
@@ -48,6 +48,10 @@ def test_white_inputs_give_t5s_rates_for_any_error():
     assert r["max_stable_se"] < 0.03 * edge  # the test has power
     assert r["best"] == r["max_stable"] / 2
     assert theory.optimal_lr("np", C, n_out) == pytest.approx(edge / 2, rel=1e-9)
+    # the measured loss changes' first root: the same edge (the loss is exactly quadratic)
+    loss = lambda err: 0.5 * np.einsum("bnd,de,bne->b", err, C, err)  # noqa: E731
+    root = step_root(lambda eta: loss(E - eta * D) - loss(E), r["best"] / 2)
+    assert abs(root["max_stable"] - edge) < Z * root["max_stable_se"] + 0.01 * edge
 
 
 def test_coloured_inputs_and_projector_give_t5s_edge_along_its_perron_vector():
@@ -104,6 +108,8 @@ def test_network_prediction_is_finite_and_loco_keeps_part_of_each_input(network_
         assert row["max_stable_se"] < row["max_stable"]
     assert all(0 < f < 1 for f in p["rules"]["loco"]["energy_fraction"])
     assert p["ratios"]["loco"]["max_stable"] > 0
+    root = p["rules"]["np"]["step_root"]
+    assert root["max_stable"] is None or root["max_stable"] > p["rules"]["np"]["best"] / 2
 
 
 def test_a_warmup_too_short_for_locos_projector_is_refused():
