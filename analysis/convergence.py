@@ -221,6 +221,8 @@ def sgd_grid_summary(
         }
     for depth, pred in sorted(predictions.items()):
         for rule, ratio in pred["ratios"].items():
+            if f"{rule}.L{depth}" not in summary["cells"] or f"np.L{depth}" not in summary["cells"]:
+                continue  # a cell predicted only (F6.sgd.skip)
             mine, ref = summary["cells"][f"{rule}.L{depth}"], summary["cells"][f"np.L{depth}"]
             lo = _quotient(mine["max_stable_lr"], ref["first_diverged_lr"])  # the brackets'
             hi = _quotient(mine["first_diverged_lr"], ref["max_stable_lr"])  # widest ratio

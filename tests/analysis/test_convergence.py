@@ -86,6 +86,9 @@ def test_sgd_edges_are_brackets_compared_with_the_prediction():
     preds = {3: _prediction({"np": 0.2, "loco": 2})}
     s, n, _ = sgd_grid_summary(runs, preds, cfg=cfg, regimes=regimes)
     assert n["F6.sgd.regime_edge_ratio_predicted.loco_np.authors"] == pytest.approx(4.0)
+    np_only = {k: v for k, v in runs.items() if k[0] == "np"}  # LOCO predicted only (skip)
+    _, n, _ = sgd_grid_summary(np_only, preds, cfg=cfg)
+    assert "F6.sgd.edge_ratio_predicted.loco_np.L3" not in n
     assert s["cells"]["np.L3"]["grid"][1]["seeds"] == 2
     assert s["cells"]["loco.L3"]["grid"][3]["n_loss_grew"] == 1
     assert n["F6.sgd.best_lr.np.L3"] == 0.1  # 0.51 beats 0.501; 0.1's mean is (0.51 + 0.5) / 2

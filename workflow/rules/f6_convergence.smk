@@ -10,7 +10,8 @@ F6_SGD_SEED = TRAINING["seeds"][0]  # the seed of the prediction (and of first_s
 F6_SGD_RUNS = [  # (rule, depth, rate as named, seed) of the SGD sweep
     (r, d, f"{lr:g}", s)
     for r, d, lr, s in product(F6_SGD["rules"], F6_SGD["depths"], F6_SGD["lr_grid"], TRAINING["seeds"])
-    if s == F6_SGD_SEED or f"{r}.L{d}" not in F6_SGD["first_seed_only"]
+    if (s == F6_SGD_SEED or f"{r}.L{d}" not in F6_SGD["first_seed_only"])
+    and f"{r}.L{d}" not in F6_SGD["skip"]
 ]  # fmt: skip
 f6_sgd_run = lambda name, depth, seed: train_config(
     name, depth=depth, seed=seed, **deep_merge(F6_SGD_BASE, {"training": {"epochs": F6_SGD["epochs"]}})
