@@ -25,7 +25,12 @@ output's change along ``D`` in the loss's quadratic form; the clipped-ReLU units
 smooth curvature), at one point (after LOCO's warm-up); later training, where the error has moved
 into the slow directions and the curvature has changed, can have other rates.
 `sgd_rate_predictions` reports how well the expansion predicts the measured mean loss change of
-a step at the predicted best rate on fresh draws.
+a step at the predicted best rate (same draws), and a third rate without the expansion:
+
+* the **step root** (`step_root`): the first rate at which the *measured* mean one-step loss
+  change turns positive. Clipped rates saturate under large steps, so the network's loss grows
+  more slowly than its expansion and the step root lies above ``2 a / b`` (quick build: NP
+  0.011 vs 0.0046, inside its measured edge bracket [0.01, 0.03]).
 """
 
 from __future__ import annotations
