@@ -159,6 +159,9 @@ def test_learning_rate_verdict_comes_from_the_sgd_sweeps_when_present(scripts):
     row = scripts["claims"]._f3_f6
     evidence, verdict = row(numbers | sgd)
     assert verdict.startswith("confirmed: higher SGD learning rate, ratio not as predicted")
+    sgd |= {f"F6.sgd.step_root_ratio.loco_np.L{d}": 5.0 for d in (3, 10)}
+    verdict = row(numbers | sgd)[1]
+    assert "as the step root predicts, not the quadratic edge at every depth" in verdict
     assert "10 layers: measured in [1, 10]" in evidence
     sgd["F6.sgd.edge_ratio_measured_lo.loco_np.L10"] = 0.5
     assert row(numbers | sgd)[1].startswith("qualified: higher SGD rate at some depths only")

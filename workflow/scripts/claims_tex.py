@@ -13,10 +13,10 @@ table changes with the data and is never typed by hand:
    when LOCO's measured stability edge is above NP's at every depth (its largest stable rate at
    or above NP's first diverging one), qualified at some depths, not reproduced at none; the
    verdict says whether the predicted edge ratio (`analysis.stability`) lies in the measured
-   bracket (+-2 SE). Without them, from Adam: confirmed when in the SNN LOCO's largest
-   stable rate is higher *and* its final accuracy at the best rate is higher than NP's (by more
-   than two standard errors when there are several seeds), qualified when one of the two holds,
-   otherwise "theory only" (F3's linear model);
+   bracket (+-2 SE), and whether the step-root ratio does. Without them, from Adam: confirmed
+   when in the SNN LOCO's largest stable rate is higher *and* its final accuracy at the best
+   rate is higher than NP's (by more than two standard errors when there are several seeds),
+   qualified when one of the two holds, otherwise "theory only" (F3's linear model);
 4. > 10-layer SNNs trained locally (F5, F11): with budget curves (F11) at a depth above 10,
    confirmed when LOCO's final accuracy there is above the F5 threshold, "not tested at an
    adequate budget" when it is below and its curve is still rising (`analysis.budget.
@@ -207,16 +207,20 @@ def _f3_f6(n: dict) -> Row:
     if not depths:
         return not_judged(_f3_f6_adam)(n)
     evidence, adam_verdict = _f3_f6_adam(n)
-    parts, higher, agrees = [], [], []
+    parts, higher, agrees, root_agrees = [], [], [], []
     for d in depths:
         key = f"loco_np.L{d}"
         lo, hi = (n.get(f"F6.sgd.edge_ratio_measured_{end}.{key}") for end in ("lo", "hi"))
         pred, se = (n[f"F6.sgd.edge_ratio_predicted{s}.{key}"] for s in ("", "_se"))
+        root = n.get(f"F6.sgd.step_root_ratio.{key}")
         higher.append(lo is not None and lo >= 1)
         agrees.append(n[f"F6.sgd.edge_ratio_agrees.{key}"])
+        root_agrees.append(
+            root is not None and (lo is None or root >= lo) and (hi is None or root <= hi)
+        )
         parts.append(
             f"{d} layers: measured in [{typeset(lo)}, {typeset(hi)}], predicted "
-            f"{typeset(pred)} $\\pm$ {typeset(2 * se)} (descent kept "
+            f"{typeset(pred)} $\\pm$ {typeset(2 * se)}, step root {typeset(root)} (descent kept "
             f"$\\times${typeset(n[f'F6.sgd.descent_ratio.{key}'])}, curvature-weighted noise "
             f"$\\times${typeset(n[f'F6.sgd.curvature_ratio.{key}'])})"
         )
@@ -227,7 +231,12 @@ def _f3_f6(n: dict) -> Row:
         "; plain SGD (rate mode), LOCO's stability edge over NP's: " + "; ".join(parts)
         + " (Sec.~\\ref{sec:f6})"
     )  # fmt: skip
-    as_predicted = "as predicted" if all(agrees) else "not as predicted at every depth"
+    as_predicted = {
+        (True, True): "as predicted (quadratic edge and step root)",
+        (True, False): "as the quadratic edge predicts, not the step root",
+        (False, True): "as the step root predicts, not the quadratic edge at every depth",
+        (False, False): "not as predicted at every depth",
+    }[(all(agrees), all(root_agrees))]
     if all(higher):
         verdict = f"confirmed: higher SGD learning rate, ratio {as_predicted}"
     elif any(higher):
