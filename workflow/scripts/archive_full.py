@@ -59,6 +59,22 @@ def merge(old: dict | None, new: dict, figures: list[str]) -> tuple[dict, dict]:
     return dict(sorted(numbers.items())), config
 
 
+def same_training(archived: dict, built: dict) -> bool:
+    """Did the kept figures' runs see this build's training section? Equal, except that the
+    build may give rates to rules the archive had none for (``training.lr`` grows with the
+    rules; a rule's rate reaches only its own runs).
+
+    >>> old = {"lr": {"np": 1e-3}, "seeds": [0]}
+    >>> same_training(old, {"lr": {"np": 1e-3, "dnp": 1e-4}, "seeds": [0]})
+    True
+    >>> same_training(old, {"lr": {"np": 3e-3}, "seeds": [0]})
+    False
+    """
+    rest = lambda t: {k: v for k, v in t.items() if k != "lr"}  # noqa: E731
+    lr_old, lr_new = archived.get("lr", {}), built.get("lr", {})
+    return rest(archived) == rest(built) and all(lr_new.get(r) == v for r, v in lr_old.items())
+
+
 def main(sm) -> None:
     out = Path(sm.output.manifest).parent
     changed = [
@@ -84,7 +100,7 @@ def main(sm) -> None:
         kept = sorted(set(old_manifest["figures"]) - set(figures))
         refuse = [key for key in ("seed",) if kept and old["config"][key] != config[key]]
         retrained = set(figures) & set(sm.params.training_figures)
-        if kept and retrained and old["config"]["training"] != config["training"]:
+        if kept and retrained and not same_training(old["config"]["training"], config["training"]):
             refuse.append("training")
         if refuse:
             raise SystemExit(
