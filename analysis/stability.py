@@ -51,7 +51,13 @@ from sim.train import build_network, load_data
 
 from .layer_estimates import batch_projector, warm_up
 
-__all__ = ["jackknife", "quadratic_rates", "sgd_rate_predictions"]
+__all__ = [
+    "jackknife",
+    "prediction_problems",
+    "quadratic_rates",
+    "sgd_rate_predictions",
+    "step_root",
+]
 
 _DEFAULT_REFRESH = inspect.signature(LayerProjector).parameters["refresh"].default
 _REL_STEP = 1e-4  # the output's central difference: a step of this fraction of |W|
@@ -165,6 +171,63 @@ def jackknife(statistic, *samples: np.ndarray) -> tuple[float, float]:
     return full, float(np.sqrt((n - 1) / n * np.sum((loo - loo.mean()) ** 2)))
 
 
+def prediction_problems(
+    config: dict,
+    *,
+    rules: Sequence[str],
+    draws: int,
+    warmup: int,
+    eval_samples: int,
+    root_draws: int = 64,
+) -> list[str]:
+    """What makes `sgd_rate_predictions` refuse these settings (empty: none), from the config
+    alone, so that a workflow reports it before any job; each message names its setting.
+
+    >>> cfg = {"data": {"name": "teacher", "n_train": 100, "n_val": 10},
+    ...        "network": {"mode": "rate"}, "training": {"batch_size": 10}}
+    >>> for p in prediction_problems(cfg, rules=["np", "loco"], draws=2, warmup=5,
+    ...                              eval_samples=20):
+    ...     print(p[:44])
+    warmup must be >= 2 x LOCO's refresh (10) so
+    eval_samples: 20 exceeds the validation samp
+    """
+    problems = []
+    cfg = resolve(run_config(config, "np"))
+    if cfg["network"]["mode"] != "rate":
+        problems.append("network.mode must be 'rate' (exact gradients) for the prediction")
+    if "np" not in rules:
+        problems.append(f"rules must include 'np' (the others project its draws): {list(rules)}")
+    for name, value, low in [
+        ("draws", draws, 2),
+        ("warmup", warmup, 1),
+        ("eval_samples", eval_samples, 1),
+        ("root_draws", root_draws, 2),
+    ]:
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            problems.append(f"{name} must be an integer >= {low}, got {value!r}")
+    if problems:
+        return problems
+    if "loco" in rules:
+        refresh = resolve(run_config(config, "loco"))["rule"].get("refresh", _DEFAULT_REFRESH)
+        if warmup < 2 * refresh:
+            problems.append(
+                f"warmup must be >= 2 x LOCO's refresh ({refresh}) so that its projector has "
+                f"folded at least two batches; got {warmup}"
+            )
+    batch, data = cfg["training"]["batch_size"], cfg["data"]
+    if (warmup + 1) * batch > data["n_train"]:
+        problems.append(
+            f"warmup: (warmup + 1) x training.batch_size = {(warmup + 1) * batch} exceeds the "
+            f"training samples (data.n_train = {data['n_train']})"
+        )
+    if eval_samples > data["n_val"]:
+        problems.append(
+            f"eval_samples: {eval_samples} exceeds the validation samples "
+            f"(data.n_val = {data['n_val']})"
+        )
+    return problems
+
+
 def sgd_rate_predictions(
     config: dict,
     *,
@@ -209,38 +272,19 @@ def sgd_rate_predictions(
         curvature ratio). ``depth``, ``batch_size``, ``sigma``, ``draws``, ``warmup``,
         ``eval_samples`` and the evaluation loss.
     """
-    cfg = resolve(run_config(config, "np"))
-    if cfg["network"]["mode"] != "rate":
-        raise ValueError("sgd_rate_predictions needs network.mode = 'rate' (exact gradients)")
+    problems = prediction_problems(
+        config, rules=rules, draws=draws, warmup=warmup, eval_samples=eval_samples,
+        root_draws=root_draws,
+    )  # fmt: skip
+    if problems:
+        raise ValueError("; ".join(problems))
     rules = list(rules)
-    if "np" not in rules:
-        raise ValueError(f"rules must include 'np' (the others project its draws), got {rules}")
-    for name, value, low in [
-        ("draws", draws, 2),
-        ("warmup", warmup, 1),
-        ("eval_samples", eval_samples, 1),
-        ("root_draws", root_draws, 2),
-    ]:
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    cfg = resolve(run_config(config, "np"))
     batch = cfg["training"]["batch_size"]
     data = load_data(cfg)
     n_batches = len(data.train_y) // batch
-    if warmup + 1 > n_batches or eval_samples > len(data.val_y):
-        raise ValueError(
-            f"needs (warmup + 1) * batch_size = {(warmup + 1) * batch} training and "
-            f"eval_samples = {eval_samples} validation samples; the data has "
-            f"{len(data.train_y)} and {len(data.val_y)}"
-        )
     projected = [r for r in rules if r != "np"]
     options = {n: resolve(run_config(config, n))["rule"] for n in [*rules, "bp"]}
-    if "loco" in rules:
-        refresh = options["loco"].get("refresh", _DEFAULT_REFRESH)
-        if warmup < 2 * refresh:
-            raise ValueError(
-                f"warmup must be >= 2 x LOCO's refresh ({refresh}) so that its projector has "
-                f"folded at least two batches; got {warmup}"
-            )
     make = {n: make_rule(**opts) for n, opts in options.items()}
     net = build_network(cfg, data.n_features, data.n_classes)
     rng = stream(cfg["seed"], "sgd_rates")

@@ -51,7 +51,12 @@ F5:
   depths: [1, 2]
   ablation: {depth: 2, variants: {no_lowrank: {lowrank: false}}}
   layers: {depths: [2], draws: 3, warmup: 1}
-F6: {rules: [np], lr_grid: [0.001, 1000.0], epochs: 2}
+F6:
+  rules: [np]
+  lr_grid: [0.001, 1000.0]
+  epochs: 2
+  sgd: {rules: [np], lr_grid: [0.01, 1000.0], epochs: 1,
+        prediction: {draws: 2, warmup: 1, eval_samples: 16, root_draws: 2}}
 F7: {rules: [bp, loco], protocols: [task], n_tasks: 2, epochs_per_task: 1, lr_factors: [1]}
 F8: {rules: [np, bp], depths: [1, 2], repeats: 2}
 """

@@ -130,6 +130,7 @@ def test_dry_run_of_default_target_lists_every_enabled_chain(project):
         ("F5: {ablation: {depth: 4}}\n", ["F5.ablation.depth", "not one of F5.depths"]),
         ("F5: {ablation: {variants: {odd: {k: 0}}}}\n", ["F5.ablation.variants.odd", "k"]),
         ("F7: {optimizer: {bp: {name: rmsprop, lr: 1}}}\n", ["F7.optimizer.bp.name", "rmsprop"]),
+        ("F6: {sgd: {prediction: {eval_samples: 999999}}}\n", ["F6.sgd.prediction (L3)", "n_val"]),
         (
             "training: {base: {data: {name: mnist_dir, path: /nowhere}}}\n",
             ["training.base data", "/nowhere does not exist", "dataset-fashion-mnist"],
@@ -188,7 +189,9 @@ def test_training_chains_run_end_to_end_on_a_tiny_config(project):
     for key in ("F1.rank_bound.L1", "F1.effective_rank.accumulated.loco.L2",
                 "F5.test_acc.loco.L2", "F5.max_learning_depth.bp", "F7.forgetting.task.loco",
                 "F7.mean_final_acc.task.bp", "F5.ablation.test_acc.no_lowrank",
-                "F5.ablation.test_acc.full", "F5.layers.max_abs_z"):  # fmt: skip
+                "F5.ablation.test_acc.full", "F5.layers.max_abs_z",
+                "F6.sgd.first_diverged_lr.np.L3",
+                "F6.sgd.predicted_max_stable_lr.np.L3"):  # fmt: skip
         assert key in numbers, key
     assert numbers["F1.rank_bound_holds"] is True
     assert numbers["F6.n_diverged_lrs.np"] == 1 and numbers["F6.best_lr.np"] == 0.001
