@@ -157,6 +157,19 @@ def check_settings():
         )
 
 
+def keyed_problems(key, runs, check):
+    """'config key KEY (where): problem' lines for what ``check(run)`` objects to, per
+    ``{where: run config thunk}``; a run that does not build is left to the training check."""
+    lines = []
+    for where, run in runs.items():
+        try:
+            found = check(run())
+        except ValueError:
+            found = []
+        lines += [f"  config key {key} ({where}): {problem}" for problem in found]
+    return lines
+
+
 def deep_merge(default, given):
     """``default`` with ``given`` merged in, section by section; a null in ``given`` removes
     the key (the value falls back to sim.config's default)."""

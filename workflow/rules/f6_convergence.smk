@@ -24,24 +24,19 @@ trains(
     + [(f"sgd {r}", f6_sgd_run(r, F6_SGD["depths"][0], F6_SGD_SEED), "F6.sgd.base") for r in F6_SGD["rules"]],
 )  # fmt: skip
 
-
-def _f6_prediction_errors():
-    """analysis.stability's objections to F6.sgd.prediction, per depth and regime."""
-    if not enabled("F6"):
-        return []
-    runs = {f"L{d}": lambda d=d: f6_sgd_run("np", d, F6_SGD_SEED) for d in F6_SGD["depths"]}
-    runs |= {r: lambda: f10_run("shuffled", "normalised", "np", F10_SEED) for r in F6_SGD["regimes"]}  # fmt: skip
-    errors = []
-    for where, run in runs.items():
-        try:
-            found = prediction_problems(run(), rules=F6_SGD["rules"], **F6_SGD["prediction"])
-        except ValueError as err:  # a bad base config: reported by the training check
-            found = []
-        errors += [f"  config key F6.sgd.prediction ({where}): {p}" for p in found]
-    return errors
-
-
-SETTINGS_CHECKS.append(_f6_prediction_errors)
+F6_SGD_PREDICTED = {  # where -> the run config each prediction measures (deferred)
+    **{f"L{d}": lambda d=d: f6_sgd_run("np", d, F6_SGD_SEED) for d in F6_SGD["depths"]},
+    **{r: lambda: f10_run("shuffled", "normalised", "np", F10_SEED) for r in F6_SGD["regimes"]},
+}
+SETTINGS_CHECKS.append(
+    lambda: keyed_problems(
+        "F6.sgd.prediction",
+        F6_SGD_PREDICTED,
+        lambda run: prediction_problems(run, rules=F6_SGD["rules"], **F6_SGD["prediction"]),
+    )
+    if enabled("F6")
+    else []
+)
 settings_problem(
     enabled("F6") and sorted(F6_SGD["lr_grid"]) != F6_SGD["lr_grid"],
     "F6.sgd.lr_grid: the rates must be ascending",
