@@ -18,6 +18,7 @@ evaluations         with ``training.eval_updates`` only: ``{updates, epoch, val_
 sizes               layer sizes, input first
 update_depth        critical-path depth of the rule's update phase (`sim.rules.base`)
 code_version        ``version`` of the installed package and git ``commit`` (null outside git)
+first_loss          the first batch's clean loss (the reference of the divergence criteria)
 ==================  ==========================================================================
 
 Each ``history`` record: ``epoch`` (1-based, counted over all tasks), ``task`` (0-based),

@@ -222,7 +222,14 @@ def test_summary_line_and_progress_bar_with_total_and_eta(tmp_path, config, caps
 def test_metrics_record_code_version(tmp_path, config, capsys):
     assert _run(capsys, config, tmp_path / "out")[0] == 0
     metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
-    assert set(metrics) == {"config", "history", "sizes", "update_depth", "code_version"}
+    assert set(metrics) == {
+        "config",
+        "history",
+        "sizes",
+        "update_depth",
+        "code_version",
+        "first_loss",
+    }
     assert metrics["code_version"]["version"] == "0.1.0"
 
 
