@@ -311,16 +311,16 @@ def sgd_rate_predictions(
     def eval_loss(weights: list[np.ndarray]) -> float:
         return float(np.mean(loss(loss_name, eval_output(weights), eval_targets)))
 
-    base_loss = eval_loss(net.weights)
+    clean = net.forward(eval_drive)  # the evaluation set's loss, readout and layer inputs
+    base_output = clean.output
+    base_loss = float(np.mean(loss(loss_name, base_output, eval_targets)))
+    eval_inputs = [with_bias(x) for x in clean.pre_rates]
     gbar = make["bp"].estimate(net, eval_drive, eval_targets, None).grads
-    eval_inputs = [with_bias(x) for x in net.forward(eval_drive).pre_rates]
 
     def projectors(n: str, inputs: list[np.ndarray]) -> list[np.ndarray]:
         return [batch_projector(make[n], l, x) for l, x in enumerate(inputs)]
 
     weight_norm = np.sqrt(sum(np.sum(w * w) for w in net.weights))
-
-    base_output = eval_output(net.weights)
 
     def moved(D: list[np.ndarray], t: float) -> float:
         """The evaluation loss's change after the step ``-t D``."""
@@ -341,8 +341,9 @@ def sgd_rate_predictions(
     steps: dict[str, list] = {n: [] for n in rules}
     for i in range(draws):
         drive, targets = batch_at(warmup + i)
-        grads = make["np"].estimate(net, drive, targets, rng).grads
-        inputs = [with_bias(x) for x in net.forward(drive).pre_rates]
+        est = make["np"].estimate(net, drive, targets, rng)
+        grads = est.grads
+        inputs = [with_bias(x) for x in est.extras["pre_rates"]]  # its clean pass's
         for n in rules:  # NP's draw, projected by LOCO's frozen projector or the port's
             P = projectors(n, inputs) if n != "np" else [None] * len(grads)
             D = [G if p is None else G @ p for G, p in zip(grads, P, strict=True)]

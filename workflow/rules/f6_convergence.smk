@@ -106,7 +106,7 @@ rule f6_sgd_predict:
     wildcard_constraints:
         depth=r"\d+",
     params:
-        run=lambda wc: f6_sgd_run("np", int(wc.depth), F6_SGD_SEED),
+        run=lambda wc: F6_SGD_PREDICTED[f"L{wc.depth}"](),
         rules=F6_SGD["rules"],
         prediction=F6_SGD["prediction"],
     log:
@@ -129,7 +129,7 @@ rule f6_sgd_predict_regime:
     wildcard_constraints:
         regime="authors",
     params:
-        run=lambda wc: f10_run("shuffled", "normalised", "np", F10_SEED),
+        run=lambda wc: F6_SGD_PREDICTED[wc.regime](),
         rules=F6_SGD["rules"],
         prediction=F6_SGD["prediction"],
     log:
