@@ -10,16 +10,16 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import sys
 from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
 
+from figures import archive, claims, tex
+
 ROOT = Path(__file__).resolve().parents[2]
 ARCHIVE = ROOT / "paper/full"
-SCRIPTS = ROOT / "workflow/scripts"
 VERDICTS = (
     "confirmed",
     "qualified",
@@ -28,22 +28,6 @@ VERDICTS = (
     "not judged",
     "not tested at an adequate budget",
 )
-
-
-@pytest.fixture(scope="module")
-def scripts():
-    sys.path.insert(0, str(SCRIPTS))
-    try:
-        import archive_full
-        import claims_tex
-        import numbers_tex
-        import paper_figures_tex
-        import paper_numbers
-
-        yield {"claims": claims_tex, "numbers": numbers_tex, "figures": paper_figures_tex,
-               "merge": paper_numbers, "archive": archive_full}  # fmt: skip
-    finally:
-        sys.path.remove(str(SCRIPTS))
 
 
 @pytest.fixture(scope="module")
@@ -74,33 +58,33 @@ def test_archived_config_is_valid_under_the_current_schema(manifest):
     assert set(config["figures"]) == set(manifest["figures"])
 
 
-def test_archived_numbers_define_every_macro_the_paper_quotes(manifest, scripts):
+def test_archived_numbers_define_every_macro_the_paper_quotes(manifest):
     numbers = json.loads((ARCHIVE / "numbers.json").read_text())
-    defined = {scripts["numbers"].macro_name(k) for k in numbers}
-    words = "|".join("F" + scripts["figures"].WORDS[int(fig[1:])] for fig in manifest["figures"])
+    defined = {tex.macro_name(k) for k in numbers}
+    words = "|".join(tex.figure_word(fig) for fig in manifest["figures"])
     used = set()
-    for tex in (ROOT / "paper/sections").glob("*.tex"):
-        used |= set(re.findall(rf"\\((?:{words})[A-Z][A-Za-z]*)", tex.read_text()))
+    for section in (ROOT / "paper/sections").glob("*.tex"):
+        used |= set(re.findall(rf"\\((?:{words})[A-Z][A-Za-z]*)", section.read_text()))
     assert used, "the paper quotes no archived number?"
     assert not used - defined, sorted(used - defined)
 
 
-def test_claims_table_from_the_archive_has_a_verdict_for_every_claim(manifest, scripts):
+def test_claims_table_from_the_archive_has_a_verdict_for_every_claim(manifest):
     """Every claim whose figures the archive holds gets a verdict; the others stay open."""
     numbers = json.loads((ARCHIVE / "numbers.json").read_text())
-    table = scripts["claims"].render(numbers, manifest["figures"])
+    table = claims.claims_table(numbers, manifest["figures"])
     rows = [r for r in table.splitlines() if r.endswith("\\\\") and not r.startswith("claim")]
-    assert len(rows) == len(scripts["claims"].CLAIMS)
-    for row, (needs, *_) in zip(rows, scripts["claims"].CLAIMS, strict=True):
+    assert len(rows) == len(claims.CLAIMS)
+    for row, (needs, *_) in zip(rows, claims.CLAIMS, strict=True):
         verdict = row.rsplit("&", 1)[1].strip()
         held = set(needs) <= set(manifest["figures"])
         assert verdict.startswith(VERDICTS) if held else verdict.startswith("open"), row
 
 
-def test_paper_takes_archived_figures_and_numbers_and_says_so(scripts):
-    merged = scripts["merge"].merge({"F1.a": 1, "F5.b": 2}, {"F5.c": 3, "F6.d": 4}, ["F5"])
+def test_paper_takes_archived_figures_and_numbers_and_says_so():
+    merged = archive.quoted_numbers({"F1.a": 1, "F5.b": 2}, {"F5.c": 3, "F6.d": 4}, ["F5"])
     assert merged == {"F1.a": 1, "F5.c": 3}
-    text = scripts["figures"].render(
+    text = tex.figure_switches(
         ["F1", "F5"],
         {"F1": "lowrank", "F5": "depth"},
         "quick",
@@ -112,12 +96,12 @@ def test_paper_takes_archived_figures_and_numbers_and_says_so(scripts):
     assert "\\FFiveQuicktrue" not in text
 
 
-def test_claims_need_their_figures(scripts):
-    table = scripts["claims"].render({}, [])
-    assert table.count("open") == len(scripts["claims"].CLAIMS)
+def test_claims_need_their_figures():
+    table = claims.claims_table({}, [])
+    assert table.count("open") == len(claims.CLAIMS)
 
 
-def test_an_archive_update_replaces_its_figures_and_keeps_the_others(scripts):
+def test_an_archive_update_replaces_its_figures_and_keeps_the_others():
     old = {
         "numbers": {"F1.a": 1, "F5.b": 2, "F5.c": 3},
         "config": {"figures": ["F1", "F5"], "F1": {"x": 1}, "F5": {"y": 1}, "seed": 0},
@@ -126,12 +110,12 @@ def test_an_archive_update_replaces_its_figures_and_keeps_the_others(scripts):
         "numbers": {"F5.b": 20, "F10.d": 4},
         "config": {"figures": ["F5", "F10"], "F1": {"x": 9}, "F5": {"y": 2}, "F10": {}, "seed": 0},
     }
-    numbers, config = scripts["archive"].merge(old, new, ["F5", "F10"])
+    numbers, config = archive.merge(old, new, ["F5", "F10"])
     assert numbers == {"F1.a": 1, "F10.d": 4, "F5.b": 20}  # F5.c was not rebuilt: gone
     assert config["figures"] == ["F1", "F5", "F10"]
     assert config["F1"] == {"x": 1} and config["F5"] == {"y": 2}
     assert config["F10"] == {} and config["seed"] == 0
-    assert scripts["archive"].merge(None, new, ["F5", "F10"]) == (new["numbers"], new["config"])
+    assert archive.merge(None, new, ["F5", "F10"]) == (new["numbers"], new["config"])
 
 
 def test_every_archived_figure_names_the_commit_that_built_it(manifest):
@@ -140,7 +124,7 @@ def test_every_archived_figure_names_the_commit_that_built_it(manifest):
     assert all(re.fullmatch(r"[0-9a-f]{40}", c) for c in commits.values())
 
 
-def test_learning_rate_verdict_comes_from_the_sgd_sweeps_when_present(scripts):
+def test_learning_rate_verdict_comes_from_the_sgd_sweeps_when_present():
     """Row 3: the archive's Adam numbers plus SGD brackets; LOCO's edge above NP's at both
     depths is "confirmed", at one "qualified"; the predicted ratio's agreement is stated."""
     numbers = json.loads((ARCHIVE / "numbers.json").read_text())
@@ -157,7 +141,7 @@ def test_learning_rate_verdict_comes_from_the_sgd_sweeps_when_present(scripts):
             f"F6.sgd.descent_ratio.{key}": 0.2,
             f"F6.sgd.curvature_ratio.{key}": 0.01,
         }
-    row = scripts["claims"]._f3_f6
+    row = claims._f3_f6
     evidence, verdict = row(numbers | sgd)
     assert verdict.startswith("confirmed: higher SGD learning rate, ratio not as predicted")
     sgd |= {f"F6.sgd.step_root_ratio.loco_np.L{d}": 5.0 for d in (3, 10)}

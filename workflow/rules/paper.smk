@@ -113,7 +113,7 @@ if config["paper"]["profile"] == "full" and ARCHIVE_DIR:
     rule archive:
         """Archive this full-profile build for readers: numbers, figure PDFs, paper, config,
         code commit (paper/full/; see paper/full/README.md). A build of some figures updates
-        the committed archive (archive_full.py)."""
+        the committed archive (figures.archive.write_archive)."""
         conda:
             CONDA_ENV
         input:
