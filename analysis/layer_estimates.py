@@ -25,12 +25,11 @@ import copy
 
 import numpy as np
 
-from sim.config import resolve
+from sim.config import settings
 from sim.experiments import run_config
-from sim.rules import make_rule
 from sim.rules.loco import with_bias
 from sim.streams import stream
-from sim.train import build_network, load_data
+from sim.train import build_network, build_rule, load_data
 
 from .theory import depth_second_moments
 
@@ -167,25 +166,25 @@ def layer_estimator_moments(
         Spiking mode (no exact gradient), too few draws or warm-up batches, or too little data.
     """
     names = ("np", *projected, "bp")
-    rules = {name: resolve(run_config(config, name))["rule"] for name in names}
-    cfg = resolve(run_config(config, "np"))
-    if cfg["network"]["mode"] != "rate":
+    runs = {name: settings(run_config(config, name)) for name in names}
+    cfg = runs["np"]
+    if cfg.network.mode != "rate":
         raise ValueError("layer_estimator_moments needs network.mode = 'rate' (exact gradients)")
     if not (isinstance(draws, int) and draws >= 2):
         raise ValueError(f"draws must be an integer >= 2, got {draws!r}")
     if not (isinstance(warmup, int) and warmup >= 1):
         raise ValueError(f"warmup must be an integer >= 1, got {warmup!r}")
-    batch = cfg["training"]["batch_size"]
-    if (warmup + 1) * batch > cfg["data"]["n_train"]:
+    batch = cfg.training.batch_size
+    if (warmup + 1) * batch > cfg.data.n_train:
         raise ValueError(
             f"needs (warmup + 1) * batch_size = {(warmup + 1) * batch} training samples, "
-            f"data.n_train is {cfg['data']['n_train']}"
+            f"data.n_train is {cfg.data.n_train}"
         )
     data = load_data(cfg)
     net = build_network(cfg, data.n_features, data.n_classes)
-    make = {name: make_rule(**r) for name, r in rules.items()}
+    make = {name: build_rule(run) for name, run in runs.items()}
     perturb, bp = make["np"], make["bp"]
-    rng = stream(cfg["seed"], "layer_estimates")
+    rng = stream(cfg.seed, "layer_estimates")
 
     def batch_at(i: int):
         sl = slice(i * batch, (i + 1) * batch)

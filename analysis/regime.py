@@ -28,8 +28,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from sim.config import resolve
-from sim.train import updates_per_epoch
+from sim.config import settings
 
 from .runs import ci95, mean, mean_curve, spread_key
 
@@ -96,14 +95,14 @@ def regime_summary(
     """
     cells = sorted({k[:3] for k in runs})
     seeds = sorted({k[3] for k in runs})
-    sizes = resolve(runs[min(runs)]["config"])
-    per_epoch = updates_per_epoch(sizes)
+    first = settings(runs[min(runs)]["config"])
+    per_epoch = first.updates_per_epoch
     numbers: dict = {
         "F10.seeds": len(seeds),
         "F10.updates_per_epoch": per_epoch,
-        "F10.epochs": sizes["training"]["epochs"],
-        "F10.batch_size": sizes["training"]["batch_size"],
-        "F10.hidden": sizes["network"]["hidden"],
+        "F10.epochs": first.training.epochs,
+        "F10.batch_size": first.training.batch_size,
+        "F10.hidden": first.network.hidden,
         "F10.authors_lr": authors_lr,
     }
     summary: dict = {"cells": {}, "ablation": {}, "layers": layers}

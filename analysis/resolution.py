@@ -30,17 +30,18 @@ regime's network trained in rate mode and in spiking mode with ``T`` steps.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from itertools import product
 
 import numpy as np
 
-from sim.config import resolve
+from sim.config import settings
 from sim.experiments import run_config
 from sim.losses import loss
 from sim.rules.gradient import BP
 from sim.streams import stream
-from sim.train import build_network, load_data, updates_per_epoch
+from sim.train import build_network, load_data
 
 from .layer_estimates import cosine_similarity
 from .regime import curve, run_at
@@ -96,30 +97,27 @@ def estimator_resolution(
         raise ValueError(f"draws must be an integer >= 1, got {draws!r}")
     if not (isinstance(units, int) and units >= 1):
         raise ValueError(f"units must be an integer >= 1, got {units!r}")
-    cfg = resolve(run_config(config, "np"))
-    if not (isinstance(batch, int) and 1 <= batch <= cfg["data"]["n_train"]):
+    cfg = settings(run_config(config, "np"))
+    if not (isinstance(batch, int) and 1 <= batch <= cfg.data.n_train):
         raise ValueError(f"batch must be an integer in [1, data.n_train], got {batch!r}")
-    cfg["network"] |= {"perturb": "current"}
     data = load_data(cfg)
     x, y = data.train_x[:batch], np.eye(data.n_classes)[data.train_y[:batch]]
 
     def network(mode: str, t: int):
-        return build_network(
-            {**cfg, "network": cfg["network"] | {"mode": mode, "steps": t}},
-            data.n_features,
-            data.n_classes,
-        )
+        network = dataclasses.replace(cfg.network, mode=mode, steps=t, perturb="current")
+        return build_network(dataclasses.replace(cfg, network=network), *io)
 
-    loss_name = cfg["rule"]["loss"]
+    io = data.n_features, data.n_classes
+    loss_name = cfg.rule["loss"]
     sizes = network("rate", 1).sizes
-    pick = stream(cfg["seed"], "resolution", 0, 0)
+    pick = stream(cfg.seed, "resolution", 0, 0)
     chosen = [np.sort(pick.choice(n, min(units, n), replace=False)) for n in sizes[1:]]
     rows = []
     for t, mode in product(steps, ("rate", "spiking")):
         net, limit = network(mode, t), network("rate", t)  # the rate net: same readout scale
         exact = BP(loss=loss_name).per_sample_current_gradients(limit, x, y)
         true = [g[:, idx] for g, idx in zip(exact, chosen, strict=True)]  # dL_b/dI, measured units
-        rng = stream(cfg["seed"], "resolution", t, mode == "spiking")
+        rng = stream(cfg.seed, "resolution", t, mode == "spiking")
         drive = net.encode(x, rng)
         clean = net.forward(drive)
         error = _relative(clean.output, limit.forward(x).output)
@@ -229,12 +227,12 @@ def resolution_summary(
             numbers[f"F12.readout_error.T{row['steps']}"] = row["readout_error"]
     summary: dict = {"measurement": measurement, "signal": curves, "cells": {}}
     if runs:
-        first = resolve(runs[min(runs)]["config"])
-        per_epoch = updates_per_epoch(first)
+        first = settings(runs[min(runs)]["config"])
+        per_epoch = first.updates_per_epoch
         numbers |= {
-            "F12.sigma": first["rule"]["sigma"],
-            "F12.updates": per_epoch * first["training"]["epochs"],
-            "F12.hidden": first["network"]["hidden"],
+            "F12.sigma": first.rule["sigma"],
+            "F12.updates": per_epoch * first.training.epochs,
+            "F12.hidden": first.network.hidden,
         }
     for (order, rule, cell), sweep in sorted(runs.items()):
         lr = sweep["best"]["lr"] if sweep["best"] else None

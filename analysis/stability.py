@@ -41,13 +41,12 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.optimize import brentq
 
-from sim.config import resolve
+from sim.config import settings
 from sim.experiments import run_config
 from sim.losses import loss, output_curvature
-from sim.rules import make_rule
 from sim.rules.loco import LayerProjector, with_bias
 from sim.streams import stream
-from sim.train import build_network, load_data
+from sim.train import build_network, build_rule, load_data
 
 from .layer_estimates import batch_projector, warm_up
 
@@ -192,8 +191,8 @@ def prediction_problems(
     eval_samples: 20 exceeds the validation samp
     """
     problems = []
-    cfg = resolve(run_config(config, "np"))
-    if cfg["network"]["mode"] != "rate":
+    cfg = settings(run_config(config, "np"))
+    if cfg.network.mode != "rate":
         problems.append("network.mode must be 'rate' (exact gradients) for the prediction")
     if "np" not in rules:
         problems.append(f"rules must include 'np' (the others project its draws): {list(rules)}")
@@ -208,22 +207,22 @@ def prediction_problems(
     if problems:
         return problems
     if "loco" in rules:
-        refresh = resolve(run_config(config, "loco"))["rule"].get("refresh", _DEFAULT_REFRESH)
+        refresh = settings(run_config(config, "loco")).rule.get("refresh", _DEFAULT_REFRESH)
         if warmup < 2 * refresh:
             problems.append(
                 f"warmup must be >= 2 x LOCO's refresh ({refresh}) so that its projector has "
                 f"folded at least two batches; got {warmup}"
             )
-    batch, data = cfg["training"]["batch_size"], cfg["data"]
-    if (warmup + 1) * batch > data["n_train"]:
+    batch, data = cfg.training.batch_size, cfg.data
+    if (warmup + 1) * batch > data.n_train:
         problems.append(
             f"warmup: (warmup + 1) x training.batch_size = {(warmup + 1) * batch} exceeds the "
-            f"training samples (data.n_train = {data['n_train']})"
+            f"training samples (data.n_train = {data.n_train})"
         )
-    if eval_samples > data["n_val"]:
+    if eval_samples > data.n_val:
         problems.append(
             f"eval_samples: {eval_samples} exceeds the validation samples "
-            f"(data.n_val = {data['n_val']})"
+            f"(data.n_val = {data.n_val})"
         )
     return problems
 
@@ -279,15 +278,14 @@ def sgd_rate_predictions(
     if problems:
         raise ValueError("; ".join(problems))
     rules = list(rules)
-    cfg = resolve(run_config(config, "np"))
-    batch = cfg["training"]["batch_size"]
+    cfg = settings(run_config(config, "np"))
+    batch = cfg.training.batch_size
     data = load_data(cfg)
     n_batches = len(data.train_y) // batch
     projected = [r for r in rules if r != "np"]
-    options = {n: resolve(run_config(config, n))["rule"] for n in [*rules, "bp"]}
-    make = {n: make_rule(**opts) for n, opts in options.items()}
+    make = {n: build_rule(run_config(config, n)) for n in [*rules, "bp"]}
     net = build_network(cfg, data.n_features, data.n_classes)
-    rng = stream(cfg["seed"], "sgd_rates")
+    rng = stream(cfg.seed, "sgd_rates")
     eye = np.eye(data.n_classes)
 
     def batch_at(i: int):  # the draws cycle through the batches after the warm-up's

@@ -1,8 +1,11 @@
 """Training configuration: defaults, documentation and validation in one place.
 
-A config is a nested dict; `resolve` fills defaults and rejects unknown keys and bad values
-with a ValueError naming the key, before any work starts. `load_yaml` reads a config file the
-way a user writes it: YAML 1.2 numbers (``3e-4`` is a float, not PyYAML's string).
+A config travels as a nested dict (JSON, YAML, Snakemake params); `resolve` fills defaults and
+rejects unknown keys and bad values with a ValueError naming the key, before any work starts.
+`settings` gives its typed form, a frozen `RunConfig` of one dataclass per section whose fields
+are the keys below (their defaults are the dataclasses' own, and `DEFAULTS` is derived from
+them): code reads ``run.network.depth``, never a string key path. `load_yaml` reads a config
+file the way a user writes it: YAML 1.2 numbers (``3e-4`` is a float, not PyYAML's string).
 
 =================  ==========================================================================
 key                meaning
@@ -45,59 +48,154 @@ import copy
 import itertools
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from types import MappingProxyType
 from typing import Any
 
 import yaml
 
-__all__ = ["DEFAULTS", "load_yaml", "resolve"]
+__all__ = [
+    "DEFAULTS",
+    "DataSettings",
+    "NetworkSettings",
+    "NeuronSettings",
+    "OptimizerSettings",
+    "RunConfig",
+    "TrainingSettings",
+    "load_yaml",
+    "resolve",
+    "settings",
+]
 
-DEFAULTS: dict[str, Any] = {
-    "seed": 0,
-    "data": {
-        "name": "fashion_mnist",
-        "path": None,
-        "n_train": 2000,
-        "n_val": 500,
-        "n_test": 1000,
-        "tasks": None,
-        "protocol": "task",
-        "joint": False,
-        "order": "shuffled",
-    },
-    "network": {
-        "depth": 3,
-        "hidden": 256,
-        "mode": "spiking",
-        "steps": 10,
-        "encoder": "current",
-        "readout": "rate",
-        "gain": 2.449,  # sqrt(6): He-uniform, keeps clipped-ReLU rates stable with depth
-        "dtype": "float64",
-        "perturb": "current",
-        "output_scale": 1.0,
-        "neuron": {
-            "model": "if",
-            "tau": 1.0,
-            "dt": 1.0,
-            "v_th": 1.0,
-            "v_reset": 0.0,
-            "refractory": 0.0,
-            "method": "exact",
-            "reset": "subtract",
-        },
-    },
-    "rule": {"name": "loco"},
-    "optimizer": {
-        "name": "sgd",
-        "lr": 0.01,
-        "beta1": 0.9,
-        "beta2": 0.999,
-        "eps": 1e-8,
-        "project_step": True,
-    },
-    "training": {"epochs": 3, "batch_size": 64, "max_loss_factor": 50.0, "eval_updates": []},
-}
+
+@dataclass(frozen=True)
+class DataSettings:
+    """``data``: which dataset, its subset sizes, the continual tasks and the stream order."""
+
+    name: str = "fashion_mnist"
+    path: str | None = None
+    n_train: int = 2000
+    n_val: int = 500
+    n_test: int = 1000
+    tasks: Any = None  # None, class lists, or a number of permuted tasks
+    protocol: str = "task"
+    joint: bool = False
+    order: str = "shuffled"
+
+
+@dataclass(frozen=True)
+class NeuronSettings:
+    """``network.neuron``: `sim.neurons.NeuronParams` fields plus ``model`` (``if`` or ``lif``)."""
+
+    model: str = "if"
+    tau: float = 1.0
+    dt: float = 1.0
+    v_th: float = 1.0
+    v_reset: float = 0.0
+    refractory: float = 0.0
+    method: str = "exact"
+    reset: str = "subtract"
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    """``network``: architecture, simulation mode and where NP-type rules add their noise."""
+
+    depth: int = 3
+    hidden: int = 256
+    mode: str = "spiking"
+    steps: int = 10
+    encoder: str = "current"
+    readout: str = "rate"
+    gain: float = 2.449  # sqrt(6): He-uniform, keeps clipped-ReLU rates stable with depth
+    dtype: str = "float64"
+    perturb: str = "current"
+    output_scale: float = 1.0
+    neuron: NeuronSettings = field(default_factory=NeuronSettings)
+
+    def sizes(self, n_in: int, n_out: int) -> list[int]:
+        """Layer sizes: ``n_in``, ``depth - 1`` hidden layers of ``hidden``, ``n_out``."""
+        return [n_in] + [self.hidden] * (self.depth - 1) + [n_out]
+
+
+@dataclass(frozen=True)
+class OptimizerSettings:
+    """``optimizer``: `sim.optim.Optimizer`'s name and options."""
+
+    name: str = "sgd"
+    lr: float = 0.01
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    project_step: bool = True
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """``training``: budget, batch size, divergence limit and mid-epoch evaluations."""
+
+    epochs: int = 3
+    batch_size: int = 64
+    max_loss_factor: float = 50.0
+    eval_updates: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """A validated run config with typed sections (build one with `settings`).
+
+    ``rule`` stays a mapping (``name`` plus the rule's own options, checked by the rule).
+    `to_dict` gives back the resolved dict, the form configs travel in as JSON.
+
+    Examples
+    --------
+    >>> run = settings({"network": {"depth": 5}, "rule": {"name": "np", "sigma": 0.05}})
+    >>> run.network.depth, run.network.neuron.model, run.rule["sigma"], run.optimizer.lr
+    (5, 'if', 0.05, 0.01)
+    >>> settings(run) is run and RunConfig.from_dict(run.to_dict()) == run
+    True
+    """
+
+    seed: int = 0
+    data: DataSettings = field(default_factory=DataSettings)
+    network: NetworkSettings = field(default_factory=NetworkSettings)
+    rule: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({"name": "loco"}))
+    optimizer: OptimizerSettings = field(default_factory=OptimizerSettings)
+    training: TrainingSettings = field(default_factory=TrainingSettings)
+
+    @property
+    def updates_per_epoch(self) -> int:
+        """``ceil(data.n_train / training.batch_size)`` (the last batch may be smaller)."""
+        return -(-self.data.n_train // self.training.batch_size)
+
+    @classmethod
+    def from_dict(cls, cfg: dict) -> RunConfig:
+        """The typed form of a resolved config dict (`resolve`)."""
+        net = dict(cfg["network"])
+        neuron = NeuronSettings(**net.pop("neuron"))
+        training = dict(cfg["training"])
+        training["eval_updates"] = tuple(training["eval_updates"])
+        return cls(
+            seed=cfg["seed"],
+            data=DataSettings(**cfg["data"]),
+            network=NetworkSettings(**net, neuron=neuron),
+            rule=MappingProxyType(copy.deepcopy(dict(cfg["rule"]))),
+            optimizer=OptimizerSettings(**cfg["optimizer"]),
+            training=TrainingSettings(**training),
+        )
+
+    def to_dict(self) -> dict:
+        """The resolved config dict (JSON-ready: lists, not tuples)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out = {k: asdict(v) if is_dataclass(v) else v for k, v in out.items()}
+        out["rule"] = copy.deepcopy(dict(self.rule))
+        out["training"]["eval_updates"] = list(self.training.eval_updates)
+        return out
+
+
+DEFAULTS: dict[str, Any] = RunConfig().to_dict()
+
 
 DATA_NAMES = ("fashion_mnist", "mnist_dir", "teacher")
 OPEN_SECTIONS = ("rule",)  # free-form options, checked by the rule's constructor
@@ -336,3 +434,14 @@ def resolve(config: dict) -> dict:
     except ValueError as err:
         raise ValueError(f"config key 'rule': {err}") from None
     return cfg
+
+
+def settings(config: dict | RunConfig) -> RunConfig:
+    """The typed run config: a `RunConfig` as it is, a dict resolved (`resolve`) first.
+
+    Examples
+    --------
+    >>> settings({"training": {"eval_updates": [10, 100]}}).training.eval_updates
+    (10, 100)
+    """
+    return config if isinstance(config, RunConfig) else RunConfig.from_dict(resolve(config))

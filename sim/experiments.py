@@ -18,13 +18,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .config import resolve
+from .config import resolve, settings
 from .network import Network
-from .rules import critical_path_depth, make_rule, rule_options
+from .rules import critical_path_depth, rule_options
 from .rules.loco import with_bias
 from .streams import stream
 from .timing import best_time
-from .train import Diverged, build_network, load_data, train, updates_per_epoch
+from .train import Diverged, build_network, build_rule, load_data, train, updates_per_epoch
 
 __all__ = [
     "budget_points",
@@ -132,8 +132,7 @@ def budget_run(config: dict, lr: float, updates: int, per_decade: int) -> dict:
 
     Returns ``{"lr", "updates", "diverged", "message", "evaluations", "history"}``.
     """
-    cfg = resolve(with_lr(config, lr))
-    per_epoch = updates_per_epoch(cfg)
+    per_epoch = updates_per_epoch(with_lr(config, lr))
     points = budget_points(updates, per_decade)
     run = copy.deepcopy(with_lr(config, lr))
     run.setdefault("training", {}).update(epochs=-(-updates // per_epoch), eval_updates=points)
@@ -152,19 +151,18 @@ def update_cost(
 
     Uses random inputs of the config's data shape (784 features, 10 classes) and batch size.
     """
-    resolved = {name: resolve(run_config(config, name)) for name in rules}  # checks every rule
-    cfg = resolved[rules[0]]
-    rng = stream(cfg["seed"], "update_cost_inputs")
-    batch = cfg["training"]["batch_size"]
+    runs = {name: settings(run_config(config, name)) for name in rules}  # checks every rule
+    first = runs[rules[0]]
+    rng = stream(first.seed, "update_cost_inputs")
+    batch = first.training.batch_size
     x = rng.uniform(0, 1, (batch, 784))
     targets = np.eye(10)[rng.integers(0, 10, batch)]
     rows = []
     for depth in depths:
         for name in rules:
-            run_cfg = copy.deepcopy(cfg)
-            run_cfg["network"]["depth"] = int(depth)
-            net = build_network(run_cfg, 784, 10)
-            rule = make_rule(**resolved[name]["rule"])
+            network = dataclasses.replace(first.network, depth=int(depth))
+            net = build_network(dataclasses.replace(first, network=network), 784, 10)
+            rule = build_rule(runs[name])
             drive = net.encode(x, rng)
 
             def one_update(rule=rule, net=net, drive=drive) -> None:
@@ -216,12 +214,12 @@ def update_spectra(
     """
     if rule not in ("np", "loco"):
         raise ValueError(f"rule must be 'np' or 'loco', got {rule!r}")
-    cfg = resolve(run_config(config, rule))
-    batch = cfg["training"]["batch_size"]
-    if batches * batch > cfg["data"]["n_train"]:
+    cfg = settings(run_config(config, rule))
+    batch = cfg.training.batch_size
+    if batches * batch > cfg.data.n_train:
         raise ValueError(
             f"update_spectra needs batches * batch_size = {batches * batch} training samples, "
-            f"data.n_train is {cfg['data']['n_train']}"
+            f"data.n_train is {cfg.data.n_train}"
         )
     data = load_data(cfg)
     net: Network = build_network(cfg, data.n_features, data.n_classes)
@@ -230,8 +228,8 @@ def update_spectra(
         if [np.shape(w) for w in weights] != shapes:
             raise ValueError(f"weights must have shapes {shapes}")
         net = dataclasses.replace(net, weights=[np.array(w, dtype=np.float64) for w in weights])
-    learner = make_rule(**cfg["rule"])
-    rng = stream(cfg["seed"], "update_spectra")
+    learner = build_rule(cfg)
+    rng = stream(cfg.seed, "update_spectra")
     single, total, inputs = None, None, [[] for _ in net.weights]
     projection_rank = None
     for b in range(batches):

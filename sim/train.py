@@ -40,12 +40,13 @@ import os
 import pickle
 import subprocess
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .config import resolve
+from .config import DataSettings, RunConfig, TrainingSettings, settings
 from .data import (
     Dataset,
     batches,
@@ -83,54 +84,71 @@ class TrainingFailed(RuntimeError):
     """An error inside the training loop (e.g. a singular matrix), not a bad input."""
 
 
-def updates_per_epoch(cfg: dict) -> int:
+def updates_per_epoch(cfg: dict | RunConfig) -> int:
     """Updates per epoch of a config: ``ceil(data.n_train / training.batch_size)`` (the last
     batch may be smaller; one task's epoch in a continual run).
+
+    A dict is read as it is, unvalidated (the workflow asks before its config checks run).
 
     >>> updates_per_epoch({"data": {"n_train": 1000}, "training": {"batch_size": 64}})
     16
     """
-    return -(-cfg["data"]["n_train"] // cfg["training"]["batch_size"])
+    if not isinstance(cfg, RunConfig):
+        data = DataSettings(n_train=cfg["data"]["n_train"])
+        cfg = RunConfig(
+            data=data, training=TrainingSettings(batch_size=cfg["training"]["batch_size"])
+        )
+    return cfg.updates_per_epoch
 
 
-def load_data(cfg: dict) -> Dataset:
-    """The dataset a resolved config asks for."""
-    data, seed = cfg["data"], cfg["seed"]
-    if data["name"] == "teacher":
+def load_data(cfg: dict | RunConfig) -> Dataset:
+    """The dataset a config asks for."""
+    run = settings(cfg)
+    data, seed = run.data, run.seed
+    if data.name == "teacher":
         from .synthetic import nonlinear_teacher
 
         # a small, learnable synthetic task for tests and quick checks: 20 inputs, 4 classes
         rng = stream(seed, "teacher_data")
-        return nonlinear_teacher(
-            20, 32, 4, data["n_train"], rng, n_val=data["n_val"], n_test=data["n_test"]
-        )
-    directory = data["path"] if data["name"] == "mnist_dir" else data["path"] or None
+        return nonlinear_teacher(20, 32, 4, data.n_train, rng, n_val=data.n_val, n_test=data.n_test)
+    directory = data.path if data.name == "mnist_dir" else data.path or None
     return load_mnist_format(
-        directory, subset=(data["n_train"], data["n_test"]), seed=seed, validation=data["n_val"]
+        directory, subset=(data.n_train, data.n_test), seed=seed, validation=data.n_val
     )
 
 
-def build_learning(cfg: dict) -> tuple[LearningRule, Optimizer]:
-    """Rule and optimiser of a resolved config (their options are validated here)."""
-    rule_cfg = dict(cfg["rule"])
-    rule = make_rule(rule_cfg.pop("name"), **rule_cfg)
-    opt_cfg = dict(cfg["optimizer"])
-    try:
-        optimizer = Optimizer(opt_cfg.pop("name"), **opt_cfg)
-    except TypeError as err:
-        raise ValueError(f"bad optimizer option: {err}") from None
-    return rule, optimizer
+def build_rule(cfg: dict | RunConfig) -> LearningRule:
+    """The learning rule of a config: ``rule.name`` with the rest of ``rule`` as its options
+    (the one way a config becomes a rule)."""
+    options = dict(settings(cfg).rule)
+    return make_rule(options.pop("name"), **options)
 
 
-def build_network(cfg: dict, n_in: int, n_out: int) -> Network:
-    """The network of a resolved config for ``n_in`` inputs and ``n_out`` outputs."""
-    net_cfg = dict(cfg["network"])
-    neuron_cfg = dict(net_cfg.pop("neuron"))
-    neuron = NeuronParams(leak=neuron_cfg.pop("model") == "lif", **neuron_cfg)
-    depth, hidden, gain = net_cfg.pop("depth"), net_cfg.pop("hidden"), net_cfg.pop("gain")
-    sizes = [n_in] + [hidden] * (depth - 1) + [n_out]
-    rng = stream(cfg["seed"], "weight_init")
-    return Network.init(sizes, rng, gain=gain, neuron=neuron, **net_cfg)
+def build_learning(cfg: dict | RunConfig) -> tuple[LearningRule, Optimizer]:
+    """Rule (`build_rule`) and optimiser of a config."""
+    run = settings(cfg)
+    options = asdict(run.optimizer)
+    return build_rule(run), Optimizer(options.pop("name"), **options)
+
+
+def build_network(cfg: dict | RunConfig, n_in: int, n_out: int) -> Network:
+    """The network of a config for ``n_in`` inputs and ``n_out`` outputs."""
+    run = settings(cfg)
+    net, neuron = run.network, asdict(run.network.neuron)
+    neuron = NeuronParams(leak=neuron.pop("model") == "lif", **neuron)
+    return Network.init(
+        net.sizes(n_in, n_out),
+        stream(run.seed, "weight_init"),
+        gain=net.gain,
+        neuron=neuron,
+        mode=net.mode,
+        steps=net.steps,
+        encoder=net.encoder,
+        readout=net.readout,
+        dtype=net.dtype,
+        perturb=net.perturb,
+        output_scale=net.output_scale,
+    )
 
 
 def _correct(output: np.ndarray, y: np.ndarray, classes: list[int] | None) -> int:
@@ -158,9 +176,9 @@ def evaluate(
     return correct / len(x)
 
 
-def _config_hash(cfg: dict) -> str:
+def _config_hash(cfg: RunConfig) -> str:
     """Hash of the config and the code version: a checkpoint resumes only the same run."""
-    key = json.dumps({"config": cfg, "code": code_version()}, sort_keys=True)
+    key = json.dumps({"config": cfg.to_dict(), "code": code_version()}, sort_keys=True)
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
@@ -197,7 +215,7 @@ def check_out_dir(out_dir: str | os.PathLike, *, force: bool = False) -> Path:
 
 
 def train(
-    config: dict,
+    config: dict | RunConfig,
     out_dir: str | os.PathLike | None = None,
     *,
     progress: bool = False,
@@ -229,7 +247,7 @@ def train(
 
     from .allocator import keep_freed_memory
 
-    cfg = resolve(config)
+    cfg = settings(config)
     keep_freed_memory()
     out = check_out_dir(out_dir, force=force) if out_dir is not None else None
     with threadpool_limits(limits=1, user_api="blas"):
@@ -242,7 +260,7 @@ def train(
             raise
 
 
-def _load_checkpoint(checkpoint: Path, cfg: dict, force: bool) -> dict | None:
+def _load_checkpoint(checkpoint: Path, cfg: RunConfig, force: bool) -> dict | None:
     """The saved state of this config's interrupted run (None: start afresh)."""
     if not checkpoint.exists():
         return None
@@ -263,14 +281,16 @@ def _load_checkpoint(checkpoint: Path, cfg: dict, force: bool) -> dict | None:
     return saved
 
 
-def _train(cfg: dict, out: Path | None, checkpoint: Path | None, *, progress: bool, force: bool):
+def _train(
+    cfg: RunConfig, out: Path | None, checkpoint: Path | None, *, progress: bool, force: bool
+):
     rule, optimizer = build_learning(cfg)
     build_network(cfg, 1, 1)  # validates the network settings before the data are loaded
     dataset = load_data(cfg)
-    tasks, joint = cfg["data"]["tasks"], cfg["data"]["joint"]
+    tasks, joint = cfg.data.tasks, cfg.data.joint
     continual = tasks is not None
     task_sets, task_classes = (
-        continual_tasks(dataset, tasks, cfg["data"]["protocol"], cfg["seed"])
+        continual_tasks(dataset, tasks, cfg.data.protocol, cfg.seed)
         if continual
         else ([dataset], [None])
     )
@@ -278,7 +298,7 @@ def _train(cfg: dict, out: Path | None, checkpoint: Path | None, *, progress: bo
     train_sets, train_classes = (
         ([joined(task_sets)], [None]) if joint else (task_sets, task_classes)
     )
-    if cfg["data"]["order"] == "sorted":  # the authors' class-sorted stream, unshuffled
+    if cfg.data.order == "sorted":  # the authors' class-sorted stream, unshuffled
         train_sets = [sorted_by_class(t) for t in train_sets]
     net = build_network(cfg, dataset.n_features, dataset.n_classes)
     state = {
@@ -287,7 +307,7 @@ def _train(cfg: dict, out: Path | None, checkpoint: Path | None, *, progress: bo
         "timing": [],
         "first_loss": None,
         "first_constant": None,
-        "rng": stream(cfg["seed"], "batch_order"),
+        "rng": stream(cfg.seed, "batch_order"),
         "updates": 0,
         "evaluations": [],
         "initial_task_test_acc": None,
@@ -300,7 +320,7 @@ def _train(cfg: dict, out: Path | None, checkpoint: Path | None, *, progress: bo
             saved["optimizer"],
             saved["state"],
         )
-    epochs, batch_size = cfg["training"]["epochs"], cfg["training"]["batch_size"]
+    epochs, batch_size = cfg.training.epochs, cfg.training.batch_size
     total = epochs * len(train_sets)  # joint: the tasks' union, as many presentations
 
     def task_accuracies(rng: np.random.Generator) -> list[float]:
@@ -310,14 +330,14 @@ def _train(cfg: dict, out: Path | None, checkpoint: Path | None, *, progress: bo
         ]
 
     if continual and state["initial_task_test_acc"] is None:  # before training: FWT's baseline
-        state["initial_task_test_acc"] = task_accuracies(stream(cfg["seed"], "evaluation_at", 0))
-    lr = cfg["optimizer"]["lr"]
-    eval_updates = set(cfg["training"]["eval_updates"])
+        state["initial_task_test_acc"] = task_accuracies(stream(cfg.seed, "evaluation_at", 0))
+    lr = cfg.optimizer.lr
+    eval_updates = set(cfg.training.eval_updates)
     start = time.perf_counter() - sum(state["timing"])
     while state["epoch"] < total:
         task = state["epoch"] // epochs
         data, classes = train_sets[task], train_classes[task]
-        shuffle = state["rng"] if cfg["data"]["order"] == "shuffled" else None
+        shuffle = state["rng"] if cfg.data.order == "shuffled" else None
         losses, correct, norms = [], 0, []
         for xb, yb in _progress(
             batches(data.train_x, data.train_y, batch_size, shuffle),
@@ -325,7 +345,7 @@ def _train(cfg: dict, out: Path | None, checkpoint: Path | None, *, progress: bo
             f"epoch {state['epoch'] + 1}/{total}",
             total=-(-len(data.train_y) // batch_size),
         ):
-            rng = stream(cfg["seed"], "batch", state["epoch"], len(losses))
+            rng = stream(cfg.seed, "batch", state["epoch"], len(losses))
             step_index = f"epoch {state['epoch'] + 1}, batch {len(losses) + 1}"
             try:
                 est = rule.estimate(net, net.encode(xb, rng), one_hot(yb, dataset.n_classes), rng)
@@ -336,7 +356,7 @@ def _train(cfg: dict, out: Path | None, checkpoint: Path | None, *, progress: bo
             constant = _readout_is_constant(est.output)
             if state["first_loss"] is None:
                 state["first_loss"], state["first_constant"] = est.loss, constant
-            limit = cfg["training"]["max_loss_factor"] * max(state["first_loss"], 1e-12)
+            limit = cfg.training.max_loss_factor * max(state["first_loss"], 1e-12)
             if not np.isfinite(est.loss) or est.loss > limit:
                 raise Diverged(
                     f"training diverged at {step_index} with lr={lr:g}: loss {est.loss:.4g} "
@@ -357,7 +377,7 @@ def _train(cfg: dict, out: Path | None, checkpoint: Path | None, *, progress: bo
             norms.append([float(np.linalg.norm(s)) for s in steps])
             state["updates"] += 1
             if state["updates"] in eval_updates:  # a point of the budget curve
-                at = stream(cfg["seed"], "evaluation_at", state["updates"])
+                at = stream(cfg.seed, "evaluation_at", state["updates"])
                 state["evaluations"].append({
                     "updates": state["updates"],
                     "epoch": state["epoch"] + 1,
@@ -365,8 +385,8 @@ def _train(cfg: dict, out: Path | None, checkpoint: Path | None, *, progress: bo
                     "test_acc": evaluate(net, data.test_x, data.test_y, at, classes),
                 })  # fmt: skip
         if continual and not joint and (state["epoch"] + 1) % epochs == 0:
-            rule.end_task(net, data, stream(cfg["seed"], "end_task", task))  # e.g. protect it
-        eval_rng = stream(cfg["seed"], "evaluation", state["epoch"])
+            rule.end_task(net, data, stream(cfg.seed, "end_task", task))  # e.g. protect it
+        eval_rng = stream(cfg.seed, "evaluation", state["epoch"])
         record = {
             "epoch": state["epoch"] + 1,
             "task": task,
@@ -392,7 +412,7 @@ def _train(cfg: dict, out: Path | None, checkpoint: Path | None, *, progress: bo
             }
             _atomic_write(checkpoint, pickle.dumps(blob))
     metrics = {
-        "config": cfg,
+        "config": cfg.to_dict(),
         "history": state["history"],
         "sizes": net.sizes,
         "update_depth": _update_depth(rule, net.depth),
