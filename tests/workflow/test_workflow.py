@@ -126,6 +126,10 @@ def test_dry_run_of_default_target_lists_every_enabled_chain(project):
         ("F9: {validation: {example: nope}}\n", ["F9.validation.example", "nope"]),
         ("training: {base: {network: {width: 5}}}\n", ["training.base", "network.width"]),
         ("training: {base: {rule: {sigma: -1}}}\n", ["training.base", "np runs", "sigma"]),
+        (
+            "F11: {capped: {loco_port: {depths: [3], updates: 9, tune_updates: 3}}}\n",
+            ["F11.capped.loco_port", "not among F11.rules"],
+        ),
         ("F5: {depths: [2, 3]}\n", ["F5.depths", "3 and 10"]),
         ("F5: {ablation: {depth: 4}}\n", ["F5.ablation.depth", "not one of F5.depths"]),
         ("F5: {ablation: {variants: {odd: {k: 0}}}}\n", ["F5.ablation.variants.odd", "k"]),

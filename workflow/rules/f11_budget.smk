@@ -5,11 +5,18 @@ from itertools import product
 F11 = config["F11"]
 F11_BASE = merged_with_default("F11", "base")  # sections merged into training.base
 F11_SEED = F11["seeds"][0]  # its short sweep chooses each rule's rate
+F11_CAPPED = F11["capped"]  # costly rules: own depths and budgets, first seed only
+F11_CELLS = [  # (rule, depth) swept and trained
+    (r, d)
+    for r, d in product(F11["rules"], F11["depths"])
+    if r not in F11_CAPPED or d in F11_CAPPED[r]["depths"]
+]
 F11_RUNS = [  # (rule, depth, seed) of the long runs; single_seed_depths train F11_SEED only
     (r, d, s)
-    for r, d, s in product(F11["rules"], F11["depths"], F11["seeds"])
-    if s == F11_SEED or d not in F11["single_seed_depths"]
+    for (r, d), s in product(F11_CELLS, F11["seeds"])
+    if s == F11_SEED or (d not in F11["single_seed_depths"] and r not in F11_CAPPED)
 ]
+f11_budget = lambda name, key: F11_CAPPED.get(name, F11)[key]  # updates or tune_updates
 f11_run = lambda name, depth, seed, **sections: train_config(
     name, depth=depth, seed=seed, **deep_merge(F11_BASE, sections)
 )
@@ -33,6 +40,19 @@ settings_problem(
     enabled("F11") and F11["tune_updates"] > F11["updates"],
     "F11.tune_updates: the sweep's budget exceeds the long runs' (F11.updates)",
 )
+for name, cap in F11_CAPPED.items():
+    settings_problem(
+        enabled("F11") and name not in F11["rules"],
+        f"F11.capped.{name}: not among F11.rules",
+    )
+    settings_problem(
+        enabled("F11") and not set(cap["depths"]) <= set(F11["depths"]),
+        f"F11.capped.{name}.depths: each must be among F11.depths",
+    )
+    settings_problem(
+        enabled("F11") and not cap["tune_updates"] <= cap["updates"] <= F11["updates"],
+        f"F11.capped.{name}: needs tune_updates <= updates <= F11.updates",
+    )
 
 
 rule f11_tune:
@@ -49,7 +69,7 @@ rule f11_tune:
     params:
         run=lambda wc: f11_run(
             wc.rule, int(wc.depth), F11_SEED,
-            training={"epochs": -(-F11["tune_updates"] // F11_PER_EPOCH)},
+            training={"epochs": -(-f11_budget(wc.rule, "tune_updates") // F11_PER_EPOCH)},
         ),  # fmt: skip
         lrs=lambda wc: [
             f * TRAINING["lr"][wc.rule]
@@ -79,7 +99,7 @@ rule f11_train:
         seed=r"\d+",
     params:
         run=lambda wc: f11_run(wc.rule, int(wc.depth), int(wc.seed)),
-        updates=F11["updates"],
+        updates=lambda wc: f11_budget(wc.rule, "updates"),
         per_decade=F11["evals_per_decade"],
     log:
         "logs/F11/train_{rule}_L{depth}_s{seed}.log",
@@ -144,7 +164,7 @@ rule f11_summary:
     conda:
         CONDA_ENV
     input:
-        tune=expand("results/F11/tune/{rule}_L{depth}.json", rule=F11["rules"], depth=F11["depths"]),
+        tune=[f"results/F11/tune/{r}_L{d}.json" for r, d in F11_CELLS],
         runs=[f"results/F11/runs/{r}_L{d}_s{s}.json" for r, d, s in F11_RUNS],
         layers=expand("results/F11/layers/L{depth}.json", depth=F11["depths"]),
         spiking=[f"results/F11/spiking/{r}_L{d}.json" for r, d in F11_SPIKING_CELLS],
@@ -152,8 +172,8 @@ rule f11_summary:
     output:
         summary="results/F11/summary.json",
         numbers="results/F11/numbers.json",
-    params:  # the keys of tune, runs and layers, in the order expand() lists them
-        tune=list(product(F11["rules"], F11["depths"])),
+    params:  # the keys of tune, runs and layers, in the order the inputs list them
+        tune=F11_CELLS,
         runs=F11_RUNS,
         depths=F11["depths"],
         spiking=F11_SPIKING_CELLS,
