@@ -152,3 +152,26 @@ def test_learning_rate_verdict_comes_from_the_sgd_sweeps_when_present():
     assert row(numbers | sgd)[1].startswith("qualified: higher SGD rate at some depths only")
     adam_only = {k: v for k, v in numbers.items() if not k.startswith("F6.sgd.")}
     assert not row(adam_only)[1].startswith("confirmed: higher SGD")  # Adam only: as before
+
+
+def test_depth_verdict_comes_from_the_budget_curves_beyond_ten_layers():
+    """Row 4: with F11 at 16 layers LOCO above the threshold is "confirmed" (mode, budget and
+    the comparison with NP stated) even where F5's cluster ablation says the protection never
+    acted; a rising curve below it is "not tested at an adequate budget"; without F11 beyond
+    10 layers the F5 verdict keeps the gate."""
+    numbers = json.loads((ARCHIVE / "numbers.json").read_text())
+    numbers = {k: v for k, v in numbers.items() if not k.startswith("F11.")}
+    numbers |= {"F5.ablation.test_acc.full": 0.5, "F5.ablation.test_acc.no_clusters": 0.5}
+    row = dict((c, f) for _, f, c in claims.CLAIMS)["$>10$-layer SNNs trained with local updates"]
+    assert row(numbers)[1].startswith("not judged")
+    f11 = {f"F11.{k}.{r}.L{d}": v for r in ("np", "loco") for d in (3, 16)
+           for k, v in (("plateau", False), ("updates_max", 30960))}  # fmt: skip
+    f11 |= {"F11.test_acc.loco.L3": 0.82, "F11.test_acc.np.L3": 0.80,
+            "F11.test_acc.loco.L16": 0.745, "F11.test_acc.np.L16": 0.633}  # fmt: skip
+    evidence, verdict = row(numbers | f11)
+    assert verdict == "confirmed at 16 layers (rate mode) after 30{,}960 updates, ahead of NP"
+    assert "16 layers: best local rule LOCO 0.745" in evidence and "still rising" in evidence
+    f11["F11.test_acc_ci95.loco.L16"] = f11["F11.test_acc_ci95.np.L16"] = 0.1
+    assert row(numbers | f11)[1].endswith("not ahead of NP")
+    f11["F11.test_acc.loco.L16"] = 0.15
+    assert row(numbers | f11)[1].startswith("not tested at an adequate budget: LOCO still rising")
