@@ -127,8 +127,8 @@ def test_dry_run_of_default_target_lists_every_enabled_chain(project):
         ("training: {base: {network: {width: 5}}}\n", ["training.base", "network.width"]),
         ("training: {base: {rule: {sigma: -1}}}\n", ["training.base", "np runs", "sigma"]),
         (
-            "F11: {capped: {loco_port: {depths: [3], updates: 9, tune_updates: 3}}}\n",
-            ["F11.capped.loco_port", "not among F11.rules"],
+            "F11: {capped: {loco_port: {depths: [4], updates: 9, tune_updates: 3}}}\n",
+            ["F11.capped.loco_port.depths", "among F11.depths"],
         ),
         ("F5: {depths: [2, 3]}\n", ["F5.depths", "3 and 10"]),
         ("F5: {ablation: {depth: 4}}\n", ["F5.ablation.depth", "not one of F5.depths"]),
