@@ -116,7 +116,7 @@ def hiratani_eta_star(n_in: int, n_hidden: int, n_out: int) -> float:
     Parameters
     ----------
     n_in, n_hidden, n_out : int
-        ``Lx``, ``Lh``, ``Ly``.
+        Layer sizes ``Lx``, ``Lh``, ``Ly`` (``beta0`` from `hiratani_initial_order_parameters`).
 
     Returns
     -------

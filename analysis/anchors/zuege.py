@@ -125,6 +125,7 @@ def zuege_null_diffusion(
     Returns
     -------
     float
+        The growth of ``|E P_perp|^2`` over ``trials`` (0 for GD and NP).
 
     Examples
     --------
@@ -171,6 +172,7 @@ def zuege_asymptotic_loss(
     Returns
     -------
     float
+        The loss per time step as ``t -> inf`` (``inf`` beyond the stability edge).
 
     Examples
     --------
