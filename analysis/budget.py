@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import stats
 
-from .runs import ci95, mean, mean_curve
+from .runs import at_grid_edge, ci95, mean, mean_curve
 
 __all__ = [
     "budget_summary",
@@ -195,6 +195,8 @@ def budget_summary(
         tag = f"{rule}.L{depth}"
         best = tune[(rule, depth)]["best"]
         numbers[f"F11.lr.{tag}"] = best["lr"] if best else None
+        tried = [r["lr"] for r in tune[(rule, depth)]["runs"]]
+        numbers[f"F11.lr_at_grid_edge.{tag}"] = at_grid_edge(numbers[f"F11.lr.{tag}"], tried)
         done = [r for r in records if not r["diverged"] and r["evaluations"]]
         numbers[f"F11.diverged.{tag}"] = len(records) - len(done)
         finals = [r["evaluations"][-1]["test_acc"] for r in done]

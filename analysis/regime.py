@@ -30,7 +30,7 @@ import numpy as np
 
 from sim.config import settings
 
-from .runs import ci95, mean, mean_curve, spread_key
+from .runs import at_grid_edge, ci95, mean, mean_curve, spread_key
 
 __all__ = ["curve", "regime_summary", "run_at"]
 
@@ -118,12 +118,8 @@ def regime_summary(
         tag = f"{stream}.{rule}"
         _with_ci(numbers, f"F10.{ACCURACY_KEY[scaling]}.{tag}", [_final(r) for r in at_lr])
         numbers[f"F10.lr.{scaling}.{tag}"] = lr
-        tried = sorted(r["lr"] for r in sweeps[0]["runs"])
-        # the chosen rate at the end of the grid: the cell's best may lie beyond it
-        numbers[f"F10.lr_at_grid_edge.{scaling}.{tag}"] = lr is not None and lr in (
-            tried[0],
-            tried[-1],
-        )
+        tried = [r["lr"] for r in sweeps[0]["runs"]]
+        numbers[f"F10.lr_at_grid_edge.{scaling}.{tag}"] = at_grid_edge(lr, tried)
         numbers[f"F10.diverged.{scaling}.{tag}"] = sum(r is None for r in at_lr)
         numbers[f"F10.seeds.{scaling}.{tag}"] = len(sweeps)
         fixed = [run_at(sw, authors_lr) for sw in sweeps] if scaling == "authors" else []

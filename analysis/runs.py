@@ -20,6 +20,7 @@ import numpy as np
 from scipy import stats
 
 __all__ = [
+    "at_grid_edge",
     "chance",
     "ci95",
     "continual_summary",
@@ -165,3 +166,15 @@ def mean_curve(curves: Sequence[dict]) -> dict:
         "updates": list(done[0]["updates"][:n]) if done else [],
         "test_acc": [float(np.mean([c["test_acc"][i] for c in done])) for i in range(n)],
     }
+
+
+def at_grid_edge(lr: float | None, tried: Sequence[float]) -> bool:
+    """Is the chosen rate ``lr`` the lowest or highest of the rates ``tried`` (its best may lie
+    beyond the grid)? False when nothing was chosen (every rate diverged).
+
+    >>> at_grid_edge(1e-3, [1e-4, 1e-3, 1e-2]), at_grid_edge(1e-2, [1e-3, 1e-2])
+    (False, True)
+    >>> at_grid_edge(None, [1.0])
+    False
+    """
+    return lr is not None and lr in (min(tried), max(tried))

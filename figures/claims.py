@@ -271,6 +271,13 @@ def _budget(n: dict) -> tuple[str, str | None]:
             f"{typeset(n.get(f'F11.updates_max.loco.L{d}'))} updates"
             + (f", still rising: {', '.join(LABEL.get(r, r) for r in rising)}" if rising else "")
         )
+    edges = sorted(
+        f"{LABEL.get(rule, rule)} at {depth[1:]} layers"
+        for k, v in n.items()
+        if k.startswith("F11.lr_at_grid_edge.") and v
+        for rule, depth in [k.split(".")[2:]]
+    )
+    parts += [f"chosen rate at the grid's edge: {', '.join(edges)}"] if edges else []
     evidence = "; budget curves (Sec.~\\ref{sec:f11}): " + "; ".join(parts)
     deep = [d for d in depths if d > 10]
     if not deep:

@@ -36,4 +36,5 @@ def test_plateau_targets_and_predicted_budgets():
     assert n["F11.updates_to_target.np.L3"] is None and "F11.updates_to_target" in absent
     assert n["F11.n_total_plus_2.L3"] == 12 and n["F11.inverse_cos2.L3"] == 10.0
     assert n["F11.predicted_updates.n_total_plus_2.L3"] == 1200
+    assert n["F11.lr_at_grid_edge.bp.L3"] is True  # its sweep tried one rate only
     assert summary["predicted"]["3"]["updates"]["inverse_cos2"] == 1000.0

@@ -171,6 +171,8 @@ def test_depth_verdict_comes_from_the_budget_curves_beyond_ten_layers():
     evidence, verdict = row(numbers | f11)
     assert verdict == "confirmed at 16 layers (rate mode) after 30{,}960 updates, ahead of NP"
     assert "16 layers: best local rule LOCO 0.745" in evidence and "still rising" in evidence
+    f11["F11.lr_at_grid_edge.np.L16"] = True
+    assert "chosen rate at the grid's edge: NP at 16 layers" in row(numbers | f11)[0]
     f11["F11.test_acc_ci95.loco.L16"] = f11["F11.test_acc_ci95.np.L16"] = 0.1
     assert row(numbers | f11)[1].endswith("not ahead of NP")
     f11["F11.test_acc.loco.L16"] = 0.15
