@@ -17,7 +17,8 @@ table changes with the data and is never typed by hand:
    bracket (+-2 SE), and whether the step-root ratio does. Without them, from Adam: confirmed
    when in the SNN LOCO's largest stable rate is higher *and* its final accuracy at the best
    rate is higher than NP's (by more than two standard errors when there are several seeds),
-   qualified when one of the two holds, otherwise "theory only" (F3's linear model);
+   qualified when one of the two holds, otherwise "theory only" (F3's linear model). With F11,
+   the evidence adds the updates LOCO and NP needed to reach its target at each depth;
 4. > 10-layer SNNs trained locally (F5, F11): with budget curves (F11) at a depth above 10,
    confirmed when LOCO's final accuracy there is above the F5 threshold (stating the mode, the
    budget and whether LOCO is ahead of NP by the combined 95 % half-widths), "not tested at an
@@ -245,7 +246,26 @@ def _f3_f6(n: dict) -> Row:
         verdict = f"qualified: higher SGD rate at some depths only, ratio {as_predicted}"
     else:
         verdict = f"not reproduced: no higher SGD rate, ratio {as_predicted}"
-    return evidence, f"{verdict}; with Adam: {adam_verdict}"
+    return evidence + _speed(n), f"{verdict}; with Adam: {adam_verdict}"
+
+
+def _speed(n: dict) -> str:
+    """F11's evidence on speed (empty without it): updates LOCO and NP needed to reach the
+    target (a fraction of BP's final accuracy) at each depth, at their swept Adam rates."""
+    depths = sorted({int(k.rsplit(".L", 1)[1]) for k in n if k.startswith("F11.target.L")})
+    parts = []
+    for d in depths:
+        reach = {r: n.get(f"F11.updates_to_target.{r}.L{d}") for r in ("loco", "np")}
+        if n.get(f"F11.target.L{d}") is not None:
+            parts.append(
+                f"{d} layers LOCO {typeset(reach['loco']) if reach['loco'] else 'not reached'}, NP "
+                f"{typeset(reach['np']) if reach['np'] else 'not reached'}"
+            )
+    if not parts:
+        return ""
+    return "; updates to the target of the budget curves (Adam, Sec.~\\ref{sec:f11}): " + "; ".join(
+        parts
+    )
 
 
 def _budget(n: dict) -> tuple[str, str | None]:

@@ -177,3 +177,16 @@ def test_depth_verdict_comes_from_the_budget_curves_beyond_ten_layers():
     assert row(numbers | f11)[1].endswith("not ahead of NP")
     f11["F11.test_acc.loco.L16"] = 0.15
     assert row(numbers | f11)[1].startswith("not tested at an adequate budget: LOCO still rising")
+
+
+def test_speed_evidence_comes_from_the_budget_curves_when_present():
+    numbers = json.loads((ARCHIVE / "numbers.json").read_text())
+    numbers = {k: v for k, v in numbers.items() if not k.startswith("F11.")}
+    assert "budget curves" not in claims._f3_f6(numbers)[0]
+    f11 = {"F11.target.L10": 0.8, "F11.updates_to_target.loco.L10": 3000,
+           "F11.updates_to_target.np.L10": None}  # fmt: skip
+    evidence = claims._f3_f6(numbers | f11)[0]
+    assert (
+        "budget curves (Adam, Sec.~\\ref{sec:f11}): 10 layers LOCO 3{,}000, NP not reached"
+        in evidence
+    )
