@@ -56,6 +56,7 @@ from figures.tex import typeset
 __all__ = ["CLAIMS", "ahead", "beyond", "claims_table", "exceeds", "protection_acted"]
 
 Row = tuple[str, str]  # evidence, verdict
+PERTURBATION_RULES = ("np", "loco", "loco_port", "anp", "dnp")
 LABEL = {"np": "NP", "loco": "LOCO", "loco_port": "the port", "anp": "ANP", "dnp": "DNP",
          "dfa": "DFA", "fa": "FA", "bp": "BP"}  # fmt: skip
 
@@ -282,14 +283,34 @@ def _budget(n: dict) -> tuple[str, str | None]:
             if k.startswith("F11.test_acc.") and k.endswith(f".L{d}") and ".bp." not in k
         }
         best = max(local, key=local.get) if local else None
-        rising = [
-            r for r in sorted(local) if n.get(f"F11.plateau.{r}.L{d}") is False
-        ]  # fmt: skip
+        perturbing = {r: v for r, v in local.items() if r in PERTURBATION_RULES}
+        best_np = max(perturbing, key=perturbing.get) if perturbing else None
+        unsettled = [r for r in sorted(local) if n.get(f"F11.plateau.{r}.L{d}") is False]
+        slope = lambda r, d=d: n.get(f"F11.slope.{r}.L{d}") or 0.0  # noqa: E731
+        moving = {
+            "still rising": [r for r in unsettled if slope(r) > 0],
+            "falling": [r for r in unsettled if slope(r) < 0],
+        }
         parts.append(
-            f"{d} layers: best local rule {LABEL.get(best, best)} {typeset(local.get(best))}, LOCO "
-            f"{typeset(n.get(f'F11.test_acc.loco.L{d}'))} after "
-            f"{typeset(n.get(f'F11.updates_max.loco.L{d}'))} updates"
-            + (f", still rising: {', '.join(LABEL.get(r, r) for r in rising)}" if rising else "")
+            f"{d} layers: best local rule {LABEL.get(best, best)} {typeset(local.get(best))}, "
+            f"best perturbation rule {LABEL.get(best_np, best_np)} "
+            f"{typeset(perturbing.get(best_np))}; LOCO {typeset(n.get(f'F11.test_acc.loco.L{d}'))} "
+            f"after {typeset(n.get(f'F11.updates_max.loco.L{d}'))} updates"
+            + "".join(
+                f", {what}: {', '.join(LABEL.get(r, r) for r in rules)}"
+                for what, rules in moving.items()
+                if rules
+            )
+        )
+    spiking = sorted(
+        int(k.rsplit(".L", 1)[1]) for k in n if k.startswith("F11.spiking.test_acc.loco.L")
+    )
+    for d in spiking:
+        acc = lambda key, r, d=d: typeset(n.get(f"F11.spiking.{key}.{r}.L{d}"))  # noqa: E731
+        parts.append(
+            f"spiking at {d} layers after {typeset(n.get(f'F11.spiking.updates_max.loco.L{d}'))} "
+            f"updates: LOCO {acc('test_acc', 'loco')}, NP {acc('test_acc', 'np')} (rate mode "
+            f"{acc('rate_test_acc', 'loco')}, {acc('rate_test_acc', 'np')})"
         )
     edges = sorted(
         f"{LABEL.get(rule, rule)} at {depth[1:]} layers"

@@ -165,12 +165,15 @@ def test_depth_verdict_comes_from_the_budget_curves_beyond_ten_layers():
     row = dict((c, f) for _, f, c in claims.CLAIMS)["$>10$-layer SNNs trained with local updates"]
     assert row(numbers)[1].startswith("not judged")
     f11 = {f"F11.{k}.{r}.L{d}": v for r in ("np", "loco") for d in (3, 16)
-           for k, v in (("plateau", False), ("updates_max", 30960))}  # fmt: skip
+           for k, v in (("plateau", False), ("updates_max", 30960), ("slope", 0.05))}  # fmt: skip
     f11 |= {"F11.test_acc.loco.L3": 0.82, "F11.test_acc.np.L3": 0.80,
             "F11.test_acc.loco.L16": 0.745, "F11.test_acc.np.L16": 0.633}  # fmt: skip
     evidence, verdict = row(numbers | f11)
     assert verdict == "confirmed at 16 layers (rate mode) after 30{,}960 updates, ahead of NP"
-    assert "16 layers: best local rule LOCO 0.745" in evidence and "still rising" in evidence
+    assert "16 layers: best local rule LOCO 0.745, best perturbation rule LOCO 0.745" in evidence
+    assert "still rising: LOCO, NP" in evidence
+    f11["F11.slope.np.L16"] = -0.05
+    assert "still rising: LOCO, falling: NP" in row(numbers | f11)[0]
     f11["F11.lr_at_grid_edge.np.L16"] = True
     assert "chosen rate at the grid's edge: NP at 16 layers" in row(numbers | f11)[0]
     f11["F11.test_acc_ci95.loco.L16"] = f11["F11.test_acc_ci95.np.L16"] = 0.1
