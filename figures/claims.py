@@ -269,6 +269,15 @@ def _speed(n: dict) -> str:
     )
 
 
+def _grid_edges(n: dict, fig: str, describe: Callable[..., str]) -> list[str]:
+    """``describe(*key parts)`` of each cell whose chosen rate lies at its grid's edge (keys
+    ``<fig>.lr_at_grid_edge.<parts>`` true), sorted."""
+    prefix = f"{fig}.lr_at_grid_edge."
+    return sorted(
+        describe(*k[len(prefix) :].split(".")) for k, v in n.items() if k.startswith(prefix) and v
+    )
+
+
 def _budget(n: dict) -> tuple[str, str | None]:
     """F11's evidence on depth (empty without F11) and its verdict on LOCO beyond 10 layers
     (None: F11 has no depth above 10)."""
@@ -312,11 +321,8 @@ def _budget(n: dict) -> tuple[str, str | None]:
             f"updates: LOCO {acc('test_acc', 'loco')}, NP {acc('test_acc', 'np')} (rate mode "
             f"{acc('rate_test_acc', 'loco')}, {acc('rate_test_acc', 'np')})"
         )
-    edges = sorted(
-        f"{LABEL.get(rule, rule)} at {depth[1:]} layers"
-        for k, v in n.items()
-        if k.startswith("F11.lr_at_grid_edge.") and v
-        for rule, depth in [k.split(".")[2:]]
+    edges = _grid_edges(
+        n, "F11", lambda rule, depth: f"{LABEL.get(rule, rule)} at {depth[1:]} layers"
     )
     parts += [f"chosen rate at the grid's edge: {', '.join(edges)}"] if edges else []
     evidence = "; budget curves (Sec.~\\ref{sec:f11}): " + "; ".join(parts)
@@ -434,11 +440,8 @@ def _f10(n: dict) -> Row:
             f"{acc('test_acc', stream, 'loco')}, {acc('test_acc', stream, 'loco_port')}, "
             f"{acc('test_acc', stream, 'np')})"
         )
-    edges = sorted(
-        f"{LABEL[rule]} ({scaling}, {stream})"
-        for k, v in n.items()
-        if k.startswith("F10.lr_at_grid_edge.") and v
-        for scaling, stream, rule in [k.split(".")[2:]]
+    edges = _grid_edges(
+        n, "F10", lambda scaling, stream, rule: f"{LABEL[rule]} ({scaling}, {stream})"
     )
     parts += [f"chosen rate at the grid's edge: {', '.join(edges)}"] if edges else []
     evidence = (
