@@ -29,6 +29,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from sim.config import settings
+from sim.train import updates_per_epoch
 
 from .runs import at_grid_edge, ci95, mean, mean_curve, spread_key
 
@@ -96,7 +97,7 @@ def regime_summary(
     cells = sorted({k[:3] for k in runs})
     seeds = sorted({k[3] for k in runs})
     first = settings(runs[min(runs)]["config"])
-    per_epoch = first.updates_per_epoch
+    per_epoch = updates_per_epoch(first)
     numbers: dict = {
         "F10.seeds": len(seeds),
         "F10.updates_per_epoch": per_epoch,

@@ -41,7 +41,7 @@ from sim.experiments import run_config
 from sim.losses import loss
 from sim.rules.gradient import BP
 from sim.streams import stream
-from sim.train import build_network, load_data
+from sim.train import build_network, load_data, updates_per_epoch
 
 from .layer_estimates import cosine_similarity
 from .regime import curve, run_at
@@ -105,9 +105,10 @@ def estimator_resolution(
 
     def network(mode: str, t: int):
         network = dataclasses.replace(cfg.network, mode=mode, steps=t, perturb="current")
-        return build_network(dataclasses.replace(cfg, network=network), *io)
+        return build_network(
+            dataclasses.replace(cfg, network=network), data.n_features, data.n_classes
+        )
 
-    io = data.n_features, data.n_classes
     loss_name = cfg.rule["loss"]
     sizes = network("rate", 1).sizes
     pick = stream(cfg.seed, "resolution", 0, 0)
@@ -228,7 +229,7 @@ def resolution_summary(
     summary: dict = {"measurement": measurement, "signal": curves, "cells": {}}
     if runs:
         first = settings(runs[min(runs)]["config"])
-        per_epoch = first.updates_per_epoch
+        per_epoch = updates_per_epoch(first)
         numbers |= {
             "F12.sigma": first.rule["sigma"],
             "F12.updates": per_epoch * first.training.epochs,

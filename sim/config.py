@@ -164,11 +164,6 @@ class RunConfig:
     optimizer: OptimizerSettings = field(default_factory=OptimizerSettings)
     training: TrainingSettings = field(default_factory=TrainingSettings)
 
-    @property
-    def updates_per_epoch(self) -> int:
-        """``ceil(data.n_train / training.batch_size)`` (the last batch may be smaller)."""
-        return -(-self.data.n_train // self.training.batch_size)
-
     @classmethod
     def from_dict(cls, cfg: dict) -> RunConfig:
         """The typed form of a resolved config dict (`resolve`)."""

@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from .config import DataSettings, RunConfig, TrainingSettings, settings
+from .config import RunConfig, settings
 from .data import (
     Dataset,
     batches,
@@ -93,12 +93,11 @@ def updates_per_epoch(cfg: dict | RunConfig) -> int:
     >>> updates_per_epoch({"data": {"n_train": 1000}, "training": {"batch_size": 64}})
     16
     """
-    if not isinstance(cfg, RunConfig):
-        data = DataSettings(n_train=cfg["data"]["n_train"])
-        cfg = RunConfig(
-            data=data, training=TrainingSettings(batch_size=cfg["training"]["batch_size"])
-        )
-    return cfg.updates_per_epoch
+    if isinstance(cfg, RunConfig):
+        n_train, batch_size = cfg.data.n_train, cfg.training.batch_size
+    else:
+        n_train, batch_size = cfg["data"]["n_train"], cfg["training"]["batch_size"]
+    return -(-n_train // batch_size)
 
 
 def load_data(cfg: dict | RunConfig) -> Dataset:
