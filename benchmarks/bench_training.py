@@ -20,6 +20,14 @@ second of training), ``<config>.loco_over_np_cost`` (update time ratio; goal <= 
 ``<config>.np_roofline_fraction`` (the float64 time of the update's matrix products alone,
 two forward passes and one outer product per layer, over NP's update time; goal >= 0.7). Plus
 ``spiking_L10.float32_speedup``: NP's update time in float64 over float32 (goal >= 1.7).
+
+``<config>.loco_over_np_floor``: the float64 time of LOCO's matrix products over NP's (the
+roofline's), at LOCO's projector rank r (``<config>.loco_projector_rank``, mean over layers: the
+mean and k = 64 principal directions, less those the cluster protection removes): NP's products
+with the estimate's projection in place of the outer product, plus the projection of the Adam
+step (about 4 n d r flops per layer each). With NP at the roofline goal, LOCO/NP cannot fall
+below 0.7 times this floor, however little else LOCO spends; at batch 64 and r = 65 the step's
+projection alone is 2 r / (3 B) ~ 2/3 of NP's products in rate mode.
 """
 
 from __future__ import annotations
@@ -95,6 +103,7 @@ def updater(cfg: dict, rule: str, dtype: str = "float64") -> Callable[[], None]:
         for _ in range(CYCLE):
             one_update()
 
+    cycle.learner = learner
     return cycle
 
 
@@ -107,25 +116,40 @@ def interleaved_times(fns: dict[str, Callable[[], None]], repeats: int) -> dict[
     return best
 
 
-def roofline(cfg: dict) -> Callable[[], None]:
+def roofline(cfg: dict, ranks: list[int] | None = None) -> Callable[[], None]:
     """The update's matrix products in float64, whose time is the roofline: two forward
     passes and one outer product per layer, at the shapes of ``cfg``. In spiking mode a
     layer's product covers all steps at once, except layer 0, whose input (the current
-    encoder's constant intensities) is the same at every step."""
+    encoder's constant intensities) is the same at every step.
+
+    With ``ranks`` (LOCO's projector rank r per layer), the products LOCO adds, in the order
+    it computes them: the estimate's projection ``((xi^T ([x, 1] W)) M) W^T`` in place of the
+    outer product, and the Adam step's ``((S W) M) W^T`` (about 4 n d r flops each), the
+    floor of LOCO's update time."""
     rng = np.random.default_rng([11, 1])
     steps = cfg["steps"] if cfg["mode"] == "spiking" else 1
+    sizes = list(zip(cfg["sizes"][:-1], cfg["sizes"][1:], strict=True))
     layers = [
         (rng.uniform(0, 1, (cfg["batch"] * (steps if l else 1), n_in)),
          rng.normal(size=(n_in, n_out)),
          rng.normal(size=(cfg["batch"], n_out)), rng.uniform(0, 1, (cfg["batch"], n_in + 1)))
-        for l, (n_in, n_out) in enumerate(zip(cfg["sizes"][:-1], cfg["sizes"][1:], strict=True))
+        for l, (n_in, n_out) in enumerate(sizes)
+    ]  # fmt: skip
+    projections = [  # (W, M, Adam step) per layer
+        (rng.normal(size=(n_in + 1, r)), rng.normal(size=(r, r)),
+         rng.normal(size=(n_out, n_in + 1)))
+        for (n_in, n_out), r in zip(sizes, ranks or [], strict=False)
     ]  # fmt: skip
 
     def products() -> None:
         for x, w, xi, xbar in layers:
             x @ w
             x @ w
-            xi.T @ xbar
+            if not projections:
+                xi.T @ xbar
+        for (_, _, xi, xbar), (W, M, step) in zip(layers, projections, strict=False):
+            ((xi.T @ (xbar @ W)) @ M) @ W.T
+            ((step @ W) @ M) @ W.T
 
     return products
 
@@ -134,16 +158,20 @@ def measure(repeats: int) -> dict[str, float]:
     out: dict[str, float] = {}
     for name, cfg in CONFIGS.items():
         fns = {"np": updater(cfg, "np"), "loco": updater(cfg, "loco"), "roofline": roofline(cfg)}
+        ranks = [p.rank for p in fns["loco"].learner.projectors]
+        fns["loco_floor"] = roofline(cfg, ranks)
         if name == "spiking_L10":
             fns["np32"] = updater(cfg, "np", dtype="float32")
         t = interleaved_times(fns, repeats)
-        t = {k: v / (1 if k == "roofline" else CYCLE) for k, v in t.items()}  # per update
+        t = {k: v / (1 if k in ("roofline", "loco_floor") else CYCLE) for k, v in t.items()}
         out[f"{name}.np_update_s"] = t["np"]
         out[f"{name}.loco_update_s"] = t["loco"]
         out[f"{name}.np_presentations_per_s"] = cfg["batch"] / t["np"]
         out[f"{name}.loco_presentations_per_s"] = cfg["batch"] / t["loco"]
         out[f"{name}.loco_over_np_cost"] = t["loco"] / t["np"]
         out[f"{name}.np_roofline_fraction"] = t["roofline"] / t["np"]
+        out[f"{name}.loco_over_np_floor"] = t["loco_floor"] / t["roofline"]
+        out[f"{name}.loco_projector_rank"] = float(np.mean(ranks))
         if "np32" in t:
             out[f"{name}.float32_speedup"] = t["np"] / t["np32"]
     return out

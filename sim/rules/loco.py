@@ -73,6 +73,10 @@ class LayerProjector:
         self.K: np.ndarray | None = None
         self.M: np.ndarray | None = None
         self.rank = 0
+        # (W, K, M, rank) per own cluster, valid while the tracker, the centres and the
+        # permanent directions stay as they are: the same inputs give the same factors
+        self.factors: dict[int | None, tuple] = {}
+        self.factors_centres: np.ndarray | None = None
 
     def observe(self, inputs: np.ndarray) -> None:
         """Fold in a batch of layer inputs (B x d, bias included) and rebuild the projector.
@@ -85,6 +89,7 @@ class LayerProjector:
         d = inputs.shape[1]
         blocks = [] if self.permanent is None else [self.permanent]
         refresh = self.batches % self.refresh == 0
+        own = None
         if self.clusters:
             own = self.bank.assign(inputs.mean(axis=0), refit=refresh)
             blocks.insert(0, self.bank.others(own))
@@ -92,13 +97,18 @@ class LayerProjector:
         self.unfolded = None if refresh else inputs
         if self.unfolded is None:
             self.tracker.update(inputs)
+            self.factors = {}
         self.batches += 1
-        if self.lowrank:
-            V = self.tracker.directions()
-            self.W, self.K = allowed_factors(V, self.protected, self.alpha, self.drop_tol)
-            self.M, self.rank = self.K @ self.K.T, self.K.shape[1]
-        else:
+        if not self.lowrank:
             self.rank = d - self.protected.shape[1]
+            return
+        if self.bank.centres is not self.factors_centres:  # refitted
+            self.factors, self.factors_centres = {}, self.bank.centres
+        if own not in self.factors:
+            V = self.tracker.directions()
+            W, K = allowed_factors(V, self.protected, self.alpha, self.drop_tol)
+            self.factors[own] = (W, K, K @ K.T, K.shape[1])
+        self.W, self.K, self.M, self.rank = self.factors[own]
 
     @property
     def basis(self) -> np.ndarray:
@@ -141,6 +151,7 @@ class LayerProjector:
         if self.unfolded is not None:
             self.tracker.update(self.unfolded)
             self.unfolded = None
+        self.factors = {}
         s = self.tracker.singular_values
         weights = s / s[0] if s.size and s[0] > 0 else s
         mean = self.tracker.mean / np.linalg.norm(self.tracker.mean)

@@ -12,6 +12,7 @@ from sim.projectors import (
     ClusterBank,
     SubspaceTracker,
     allowed_basis,
+    allowed_factors,
     owm_apply,
     owm_projector,
     owm_recursive,
@@ -268,6 +269,29 @@ def test_refresh_folds_exactly_every_mth_batch_into_the_tracker():
     np.testing.assert_array_equal(every3.tracker.mean, reference.mean)
     every3.protect_current()  # folds the last batch (6 was folded; none pending)
     assert every3.unfolded is None
+
+
+@pytest.mark.parametrize("clusters", [True, False])
+def test_reused_projector_factors_equal_fresh_ones_every_batch(clusters):
+    """The factors kept per own cluster between refits are bit-identical to recomputing them
+    from the current subspace and protected set, across refits, folds and a finished task."""
+    rng = np.random.default_rng(15)
+    _, stream = _clustered_batches(rng, d=24, n_clusters=4, batches=40, batch=16)
+    projector = LayerProjector(k=5, n_clusters=4, buffer=12, refresh=8, clusters=clusters)
+    seen = []
+    for b, (_, X) in enumerate(stream):
+        projector.observe(with_bias(X))
+        if b == 25:
+            projector.protect_current()
+            projector.observe(with_bias(X))
+        W, K = allowed_factors(projector.tracker.directions(), projector.protected, projector.alpha)
+        seen.append(projector.W)
+        np.testing.assert_array_equal(projector.W, W)
+        np.testing.assert_array_equal(projector.K, K)
+        np.testing.assert_array_equal(projector.M, K @ K.T)
+        assert projector.rank == K.shape[1]
+    reused = sum(any(w is v for v in seen[:i]) for i, w in enumerate(seen))
+    assert reused > 10  # the reuse path was exercised
 
 
 def test_refreshed_subspace_keeps_the_exact_subspaces_energy_on_fashion_mnist():
