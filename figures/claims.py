@@ -9,7 +9,8 @@ table changes with the data and is never typed by hand:
 2. variance reduced by orthogonality (F2, F5 per-layer): the theory must hold (max |z| < 5 in
    F2 and in the network); then confirmed when the projection halves LOCO's second moment in
    the network's layers, qualified when it lowers it by 10 % or more, otherwise qualified as
-   "theory only";
+   "theory only"; the verdict adds when LOCO's estimate has a lower mean cosine with the true
+   gradient than NP's (the projection removed directions the gradient lies in);
 3. faster convergence / higher learning rate (F3, F6): with F6's plain-SGD sweeps, confirmed
    when LOCO's measured stability edge is above NP's at every depth (its largest stable rate at
    or above NP's first diverging one), qualified at some depths, not reproduced at none; the
@@ -163,8 +164,15 @@ def _f2_f5(n: dict) -> Row:
         f"{typeset(n['F5.layers.max_abs_z'])} in the network's layers): the projection scales the "
         f"variance by $|Px|^2/|x|^2$, never the node-noise factor; synthetic rank-$k$ inputs "
         f"$\\times${typeset(n['F2.proj_variance_ratio_rank_k'])}, the {depth}-layer network's "
-        f"layers only $\\times${typeset(ratio)} (Secs.~\\ref{{sec:f2}}, \\ref{{sec:f5}})"
+        f"layers $\\times${typeset(ratio)}"
     )
+    cos = {r: n.get(f"F5.layers.mean_cos.{r}.L{depth}") for r in ("loco", "np")}
+    if None not in cos.values():
+        evidence += (
+            f"; mean cosine of one estimate with the true gradient there LOCO "
+            f"{typeset(cos['loco'])}, NP {typeset(cos['np'])}"
+        )
+    evidence += " (Secs.~\\ref{sec:f2}, \\ref{sec:f5})"
     if not theory_ok:
         verdict = "not reproduced: theory fails"
     elif ratio < 0.5:
@@ -173,6 +181,8 @@ def _f2_f5(n: dict) -> Row:
         verdict = "qualified: a modest reduction"
     else:
         verdict = "qualified: theory only, negligible in the SNN"
+    if theory_ok and None not in cos.values() and cos["loco"] < cos["np"]:
+        verdict += "; the projected estimate is further from the true gradient than NP's"
     return evidence, verdict
 
 

@@ -193,3 +193,21 @@ def test_speed_evidence_comes_from_the_budget_curves_when_present():
         "budget curves (Adam, Sec.~\\ref{sec:f11}): 10 layers LOCO 3{,}000, NP not reached"
         in evidence
     )
+
+
+def test_variance_verdict_says_when_the_projected_estimate_aligns_less_with_the_gradient():
+    """Row 2: the second-moment ratio sets the verdict; a lower mean cosine of LOCO's estimate
+    with the true gradient than NP's (at the deepest measured depth) is added to it."""
+    numbers = {"F2.max_abs_z": 2.0, "F5.layers.max_abs_z": 1.5,
+               "F2.proj_variance_ratio_rank_k": 0.45, "F5.layers.variance_ratio.L2": 0.9,
+               "F5.layers.variance_ratio.L16": 0.1}  # fmt: skip
+    assert claims._f2_f5(numbers)[1] == "confirmed"
+    aligned = {"F5.layers.mean_cos.loco.L16": 0.004, "F5.layers.mean_cos.np.L16": 0.06}
+    evidence, verdict = claims._f2_f5(numbers | aligned)
+    assert "16-layer network's layers $\\times$0.1" in evidence
+    assert "LOCO 0.004, NP 0.06" in evidence
+    assert verdict == "confirmed; the projected estimate is further from the true gradient than NP's"
+    aligned["F5.layers.mean_cos.loco.L16"] = 0.07
+    assert claims._f2_f5(numbers | aligned)[1] == "confirmed"
+    numbers["F5.layers.max_abs_z"] = 6.0
+    assert claims._f2_f5(numbers | aligned)[1] == "not reproduced: theory fails"
