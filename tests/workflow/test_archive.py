@@ -206,7 +206,9 @@ def test_variance_verdict_says_when_the_projected_estimate_aligns_less_with_the_
     evidence, verdict = claims._f2_f5(numbers | aligned)
     assert "16-layer network's layers $\\times$0.1" in evidence
     assert "LOCO 0.004, NP 0.06" in evidence
-    assert verdict == "confirmed; the projected estimate is further from the true gradient than NP's"
+    assert verdict == (
+        "confirmed; the projected estimate is further from the true gradient than NP's"
+    )
     aligned["F5.layers.mean_cos.loco.L16"] = 0.07
     assert claims._f2_f5(numbers | aligned)[1] == "confirmed"
     numbers["F5.layers.max_abs_z"] = 6.0
