@@ -2,7 +2,8 @@
 
 Panels: (a) sequential stages of the update phase, counted from each rule's declared
 dependency graph: one for NP, LOCO and DFA, one per layer for BP and FA; (b) measured wall time
-of one update (estimate + step, best of F8.repeats cycles of 10 updates, one BLAS thread) against depth.
+of one update (estimate + step, best of F8.repeats cycles of 10 updates, one BLAS thread)
+against depth.
 """
 
 from __future__ import annotations
