@@ -35,7 +35,6 @@ a step at the predicted best rate (same draws), and a third rate without the exp
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Sequence
 
 import numpy as np
@@ -44,7 +43,7 @@ from scipy.optimize import brentq
 from sim.config import settings
 from sim.experiments import run_config
 from sim.losses import loss, output_curvature
-from sim.rules.loco import LayerProjector, with_bias
+from sim.rules.loco import DEFAULT_REFRESH, with_bias
 from sim.streams import stream
 from sim.train import build_network, build_rule, load_data
 
@@ -58,7 +57,6 @@ __all__ = [
     "step_root",
 ]
 
-_DEFAULT_REFRESH = inspect.signature(LayerProjector).parameters["refresh"].default
 _REL_STEP = 1e-4  # the output's central difference: a step of this fraction of |W|
 
 
@@ -207,7 +205,7 @@ def prediction_problems(
     if problems:
         return problems
     if "loco" in rules:
-        refresh = settings(run_config(config, "loco")).rule.get("refresh", _DEFAULT_REFRESH)
+        refresh = settings(run_config(config, "loco")).rule.get("refresh", DEFAULT_REFRESH)
         if warmup < 2 * refresh:
             problems.append(
                 f"warmup must be >= 2 x LOCO's refresh ({refresh}) so that its projector has "

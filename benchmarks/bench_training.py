@@ -43,7 +43,7 @@ from sim.allocator import keep_freed_memory
 from sim.network import Network
 from sim.optim import Optimizer
 from sim.rules import make_rule
-from sim.rules.loco import with_bias
+from sim.rules.loco import DEFAULT_REFRESH, with_bias
 from sim.timing import best_time, report
 
 CONFIGS = {
@@ -53,7 +53,7 @@ CONFIGS = {
     "rate_L10": {"sizes": [784] + [256] * 9 + [10], "batch": 64, "mode": "rate", "steps": 10},
 }
 RULE_OPTIONS = {"sigma": 0.1, "loss": "cross_entropy"}
-CYCLE = 10  # updates per timed call: one refresh cycle of LOCO's subspace tracker
+CYCLE = DEFAULT_REFRESH  # updates per timed call: one refresh cycle of LOCO's subspace tracker
 
 
 def _network(cfg: dict, rng: np.random.Generator, dtype: str = "float64") -> Network:

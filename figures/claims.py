@@ -167,7 +167,8 @@ def _f2_f5(n: dict) -> Row:
         f"layers $\\times${typeset(ratio)}"
     )
     cos = {r: n.get(f"F5.layers.mean_cos.{r}.L{depth}") for r in ("loco", "np")}
-    if None not in cos.values():
+    has_cos = None not in cos.values()
+    if has_cos:
         evidence += (
             f"; mean cosine of one estimate with the true gradient there LOCO "
             f"{typeset(cos['loco'])}, NP {typeset(cos['np'])}"
@@ -181,7 +182,7 @@ def _f2_f5(n: dict) -> Row:
         verdict = "qualified: a modest reduction"
     else:
         verdict = "qualified: theory only, negligible in the SNN"
-    if theory_ok and None not in cos.values() and cos["loco"] < cos["np"]:
+    if theory_ok and has_cos and cos["loco"] < cos["np"]:
         verdict += "; the projected estimate is further from the true gradient than NP's"
     return evidence, verdict
 

@@ -21,7 +21,7 @@ import numpy as np
 from .config import resolve, settings
 from .network import Network
 from .rules import critical_path_depth, rule_options
-from .rules.loco import with_bias
+from .rules.loco import DEFAULT_REFRESH, with_bias
 from .streams import stream
 from .timing import best_time
 from .train import Diverged, build_network, build_rule, load_data, train, updates_per_epoch
@@ -144,7 +144,7 @@ def budget_run(config: dict, lr: float, updates: int, per_decade: int) -> dict:
     return out | {"evaluations": metrics["evaluations"], "history": metrics["history"]}
 
 
-COST_CYCLE = 10  # updates per timing of `update_cost`: LOCO's default refresh cycle
+COST_CYCLE = DEFAULT_REFRESH  # updates per timing of `update_cost`: LOCO's refresh cycle
 
 
 def update_cost(

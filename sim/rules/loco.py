@@ -17,7 +17,9 @@ from ..projectors import ClusterBank, SubspaceTracker, allowed_factors, owm_appl
 from .base import Estimate
 from .perturbation import ProjectedNodePerturbation, outer_with_bias
 
-__all__ = ["LOCO", "LayerProjector", "with_bias"]
+__all__ = ["DEFAULT_REFRESH", "LOCO", "LayerProjector", "with_bias"]
+
+DEFAULT_REFRESH = 10  # batches per subspace fold and cluster refit (`LayerProjector.refresh`)
 
 
 def with_bias(x: np.ndarray) -> np.ndarray:
@@ -54,7 +56,7 @@ class LayerProjector:
         drop_tol: float = 0.1,
         lowrank: bool = True,
         clusters: bool = True,
-        refresh: int = 10,
+        refresh: int = DEFAULT_REFRESH,
     ) -> None:
         if not alpha >= 0:
             raise ValueError(f"alpha must be >= 0, got {alpha!r}")
